@@ -1,3 +1,62 @@
-"""classifier: triage scores for online ads that may be linked to human trafficking."""
+"""classifier: triage scores for online ads that may be linked to human trafficking.
+
+Scores are signals for human review, never proof: public training labels are suspicion
+judgements, not confirmed cases.
+
+Five lines from data to scores::
+
+    import classifier
+    ads = classifier.load_dataset("chainbreaker")
+    model = classifier.train(ads.text, ads.label)
+    classifier.save_model(model, "models/chainbreaker")
+    classifier.score_texts(model, ["New in town, young and sweet, call now"])
+"""
 
 __version__ = "0.1.0"
+
+from ._data import binarize_labels, prepare_labeled, read_table  # noqa: E402
+from ._datasets import DATASETS, fetch_dataset, load_dataset, load_labeled  # noqa: E402
+from ._defaults import load_default_model  # noqa: E402
+from ._errors import ClassifierError, DataError, ModelError  # noqa: E402
+from ._evaluation import evaluate  # noqa: E402
+from ._features import FEATURE_SETS, make_features  # noqa: E402
+from ._grouping import duplicate_stats, group_ads  # noqa: E402
+from ._metrics import binary_metrics, choose_threshold  # noqa: E402
+from ._model import Model, make_pipeline, train  # noqa: E402
+from ._normalize import TextNormalizer, extract_contacts, mask_contacts, normalize_text  # noqa: E402
+from ._persistence import load_model, save_model  # noqa: E402
+from ._scoring import SCORE_COLUMNS, score_file, score_frame, score_texts  # noqa: E402
+
+__all__ = [
+    "DATASETS",
+    "FEATURE_SETS",
+    "SCORE_COLUMNS",
+    "ClassifierError",
+    "DataError",
+    "Model",
+    "ModelError",
+    "TextNormalizer",
+    "binarize_labels",
+    "binary_metrics",
+    "choose_threshold",
+    "duplicate_stats",
+    "evaluate",
+    "extract_contacts",
+    "fetch_dataset",
+    "group_ads",
+    "load_dataset",
+    "load_default_model",
+    "load_labeled",
+    "load_model",
+    "make_features",
+    "make_pipeline",
+    "mask_contacts",
+    "normalize_text",
+    "prepare_labeled",
+    "read_table",
+    "save_model",
+    "score_file",
+    "score_frame",
+    "score_texts",
+    "train",
+]

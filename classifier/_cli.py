@@ -1,0 +1,165 @@
+"""Command line: ``classifier train | score | evaluate``.
+
+Each command parses its options, calls the matching function of ``classifier._commands``
+and prints what it returns. Problems a user can fix end with one line on stderr:
+
+exit 0: success; 1: an error in the input, data or model; 2: a usage error.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from . import __version__
+from ._errors import ClassifierError
+from ._features import DEFAULT_FEATURES, FEATURE_SETS
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
+
+
+def _data_options(func):
+    """Options shared by every command that reads labeled data."""
+    options = [
+        click.option("--dataset", metavar="NAME",
+                     help="Built-in dataset (default: chainbreaker when --data is not given)."),
+        click.option("--data", type=click.Path(dir_okay=False), metavar="PATH",
+                     help="Labeled file: .csv, .tsv, .jsonl or .parquet (by extension)."),
+        click.option("--text-col", "text_cols", multiple=True, metavar="COL",
+                     help="Text column; repeat to join several (e.g. title and body). "
+                          "Default: text."),
+        click.option("--label-col", metavar="COL", help="Label column. Default: label."),
+        click.option("--label-threshold", type=float, metavar="X",
+                     help="Labels >= X are positive; needed for graded labels (e.g. 4 for "
+                          "Trafficking-10k's 0-6 or '5-Likely Trafficking' labels)."),
+        click.option("--features", type=click.Choice(FEATURE_SETS), default=DEFAULT_FEATURES,
+                     show_default=True, help="Feature set of the model."),
+        click.option("--folds", type=click.IntRange(2, 50), default=5, show_default=True,
+                     help="Folds, grouped by near-duplicate text and shared contacts."),
+        click.option("--seed", type=int, default=0, show_default=True,
+                     help="Random seed, for reproducible results."),
+        click.option("--target-precision", type=click.FloatRange(0, 1), default=0.9,
+                     show_default=True,
+                     help="Choose the threshold as the lowest one reaching this held-out "
+                          "precision (the F1-optimal one if none does)."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _print_metrics(title: str, metrics: dict) -> None:
+    click.echo(
+        f"{title}: ROC-AUC {metrics['roc_auc']:.3f}  AP {metrics['average_precision']:.3f} "
+        f"(positive rate {metrics['positive_rate']:.3f})  precision {metrics['precision']:.3f}  "
+        f"recall {metrics['recall']:.3f}  F1 {metrics['f1']:.3f}"
+    )
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="classifier")
+def cli() -> None:
+    """Triage scores for online ads that may be linked to human trafficking.
+
+    Scores are signals for human review, never proof: the training labels are suspicion
+    judgements, not confirmed cases.
+    """
+
+
+@cli.command("train")
+@_data_options
+@click.option("--threshold", type=click.FloatRange(0, 1), metavar="T",
+              help="Fix the operating threshold instead of choosing it on held-out folds.")
+@click.option("--out", required=True, type=click.Path(file_okay=False), metavar="DIR",
+              help="Directory to save the model in (created if needed).")
+def train_cmd(**kwargs) -> None:
+    """Train a model on labeled ads and save it to DIR."""
+    from ._commands import run_train
+
+    result = run_train(**kwargs)
+    click.echo(f"trained on {result['n_used']} ads ({result['n_missing_label']} rows without a "
+               f"label left out); saved model {result['model_id']} to {result['model_dir']}")
+    click.echo(f"threshold {result['threshold']:.3f}: {result['threshold_rule']}")
+    _print_metrics("held-out (grouped folds)", result["metrics"])
+
+
+@cli.command("score")
+@click.argument("source", required=False, metavar="INPUT")
+@click.option("--model", "model_dir", type=click.Path(file_okay=False), metavar="DIR",
+              help="Model directory (default: the default model, trained on first use).")
+@click.option("--text", "texts", multiple=True, metavar="TEXT",
+              help="Score this text instead of a file; repeatable.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True), metavar="PATH",
+              help="Output file (.csv, .tsv, .jsonl, .parquet) or - for stdout (default).")
+@click.option("--text-col", "text_cols", multiple=True, metavar="COL",
+              help="Text column; repeat to join several. Default: text.")
+@click.option("--id-col", metavar="COL", help="Column copied to the id column "
+              "(default: the 0-based input row number).")
+@click.option("--threshold", type=click.FloatRange(0, 1), metavar="T",
+              help="Flag scores >= T (default: the model's threshold).")
+@click.option("--keep-col", "keep_cols", multiple=True, metavar="COL",
+              help="Input column to carry through to the output; repeatable.")
+@click.option("--input-format", type=click.Choice(["csv", "tsv", "jsonl", "parquet", "lines"]),
+              help="Input format (default: from the extension; stdin: one ad per line).")
+@click.option("--output-format", type=click.Choice(["csv", "tsv", "jsonl", "parquet"]),
+              help="Output format (default: from the extension; stdout: csv).")
+def score_cmd(source: str | None, texts: tuple[str, ...], **kwargs) -> None:
+    """Score ads in INPUT (a file, or - for one ad per line on stdin).
+
+    Writes one row per input row, in input order: id, score (probability of the
+    'suspicious' class), flagged (score >= threshold), threshold, model, status.
+    """
+    from ._commands import run_score
+
+    if (source is None) == (not texts):
+        raise click.UsageError("give either INPUT (a file or -) or --text")
+    result = run_score(source=source, texts=texts, **kwargs)
+    if result["output"] != "-":
+        click.echo(f"scored {result['rows']} ads, flagged {result['flagged']} at threshold "
+                   f"{result['threshold']:.3f}; wrote {result['output']}", err=True)
+
+
+@cli.command("evaluate")
+@_data_options
+@click.option("--json", "json_path", type=click.Path(dir_okay=False), metavar="PATH",
+              help="Also save the metrics as JSON.")
+def evaluate_cmd(**kwargs) -> None:
+    """Cross-validate a model, with folds grouped by near-duplicate ads."""
+    from ._commands import run_evaluate
+
+    report = run_evaluate(**kwargs)
+    click.echo(f"{report['n']} ads in {report['n_groups']} groups; {report['n_folds']} folds: "
+               f"{report['split']}")
+    for fold in report["folds"]:
+        _print_metrics(f"fold {fold['fold']}", fold)
+    _print_metrics("overall", report["overall"])
+    mean, std = report["mean"], report["std"]
+    click.echo("mean ± sd over folds: " + "  ".join(
+        f"{m} {mean[m]:.3f}±{std[m]:.3f}" for m in mean))
+    if kwargs.get("json_path"):
+        click.echo(f"wrote {kwargs['json_path']}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: run the CLI, turning user errors into one line and an exit code."""
+    try:
+        cli.main(args=argv, prog_name="classifier", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(EXIT_USAGE if isinstance(exc, click.UsageError) else EXIT_ERROR)
+    except ClassifierError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_ERROR)
+    except BrokenPipeError:
+        sys.stderr.close()  # the reader went away (e.g. `| head`); nothing left to say
+        sys.exit(EXIT_OK)
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        sys.exit(130)
+
+
+__all__ = ["cli", "main"]

@@ -1,0 +1,145 @@
+"""Saving and loading models safely: skops files, a JSON manifest, hashes and version checks.
+
+A model directory holds ``pipeline.skops`` (the fitted pipeline in skops' format, which loads
+only an allow-list of types and never unpickles arbitrary objects) and ``manifest.json``
+(provenance, threshold, metrics, library versions and the pipeline file's SHA-256).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import tempfile
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import scipy
+import sklearn
+import skops
+import skops.io as sio
+from sklearn.pipeline import Pipeline
+
+from . import __version__
+from ._errors import ModelError
+from ._model import Model, find_personal_data
+
+PIPELINE_FILE = "pipeline.skops"
+MANIFEST_FILE = "manifest.json"
+FORMAT_VERSION = 1
+
+#: The project's own classes that may appear in a model file, beyond what skops trusts.
+#: Named one by one: trusting a whole module prefix would let a file name any object in it.
+TRUSTED_TYPES = (
+    "classifier._normalize.TextNormalizer",
+    "classifier._model.PriorCorrectedLogisticRegression",
+    "classifier._indicators.IndicatorFeatures",
+)
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def library_versions() -> dict[str, str]:
+    """Versions that a saved model depends on."""
+    return {
+        "classifier": __version__,
+        "python": platform.python_version(),
+        "scikit-learn": sklearn.__version__,
+        "numpy": np.__version__,
+        "scipy": scipy.__version__,
+        "skops": skops.__version__,
+    }
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    # Write beside the target and rename, so a crash never leaves a half-written file.
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def save_model(model: Model, path: str | Path) -> Path:
+    """Save ``model`` into directory ``path`` (created if needed) and complete its manifest.
+
+    Returns the directory. Refuses to save a model whose vocabulary holds contact data.
+    """
+    path = Path(path)
+    leaks = find_personal_data(model.pipeline)
+    if leaks:
+        raise ModelError(f"refusing to save: {len(leaks)} vocabulary entries look like contact data")
+    path.mkdir(parents=True, exist_ok=True)
+    _write_atomic(path / PIPELINE_FILE, sio.dumps(model.pipeline))
+    digest = _sha256(path / PIPELINE_FILE)
+    manifest = {
+        **model.manifest,
+        "format_version": FORMAT_VERSION,
+        "model_id": digest[:12],
+        "threshold": float(model.threshold),
+        "versions": library_versions(),
+        "files": {PIPELINE_FILE: digest},
+    }
+    _write_atomic(path / MANIFEST_FILE, json.dumps(manifest, indent=2).encode())
+    model.manifest = manifest
+    return path
+
+
+def read_manifest(path: str | Path) -> dict:
+    """Read and minimally validate the manifest of model directory ``path``."""
+    file = Path(path) / MANIFEST_FILE
+    if not file.is_file():
+        raise ModelError(f"{path}: not a model directory (no {MANIFEST_FILE})")
+    try:
+        manifest = json.loads(file.read_text())
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ModelError(f"{file}: not valid JSON ({exc})") from exc
+    if not isinstance(manifest, dict) or manifest.get("format_version") != FORMAT_VERSION:
+        raise ModelError(f"{file}: unsupported model format (expected version {FORMAT_VERSION})")
+    return manifest
+
+
+def load_model(path: str | Path) -> Model:
+    """Load a model directory written by :func:`save_model`.
+
+    Checks, in order: the manifest, the scikit-learn version the model was saved with, the
+    pipeline file's SHA-256, and that the file names no type outside skops' defaults and
+    :data:`TRUSTED_TYPES`. Nothing in the file is executed before these checks pass, and
+    skops never unpickles arbitrary objects, so a replaced file cannot run code even when the
+    manifest's hash was updated to match it.
+    """
+    path = Path(path)
+    manifest = read_manifest(path)
+    saved = manifest.get("versions", {}).get("scikit-learn")
+    if saved != sklearn.__version__:
+        raise ModelError(
+            f"{path}: saved with scikit-learn {saved}, this is {sklearn.__version__}; "
+            f"retrain it or install scikit-learn=={saved}"
+        )
+    file = path / PIPELINE_FILE
+    if not file.is_file():
+        raise ModelError(f"{path}: {PIPELINE_FILE} is missing")
+    expected = manifest.get("files", {}).get(PIPELINE_FILE)
+    if _sha256(file) != expected:
+        raise ModelError(f"{file}: SHA-256 does not match the manifest; the file was changed")
+    try:
+        untrusted = sio.get_untrusted_types(file=file)
+    except (zipfile.BadZipFile, ValueError, KeyError, OSError) as exc:
+        raise ModelError(f"{file}: not a skops model file ({type(exc).__name__})") from exc
+    unknown = sorted(set(untrusted) - set(TRUSTED_TYPES))
+    if unknown:
+        raise ModelError(f"{file}: refusing to load untrusted types: {', '.join(unknown)}")
+    try:
+        pipeline = sio.load(file, trusted=list(untrusted))
+    except Exception as exc:  # any failure to rebuild means the file is not ours
+        raise ModelError(f"{file}: cannot load ({type(exc).__name__}: {exc})") from exc
+    if not isinstance(pipeline, Pipeline):
+        raise ModelError(f"{file}: holds a {type(pipeline).__name__}, not a Pipeline")
+    return Model(pipeline=pipeline, threshold=float(manifest["threshold"]), manifest=manifest)
