@@ -1,9 +1,10 @@
-"""Command line: ``classifier train | score | evaluate``.
+"""Command line: ``classifier train | score | explain | evaluate``.
 
 Each command parses its options, calls the matching function of ``classifier._commands``
-and prints what it returns. Problems a user can fix end with one line on stderr:
+and prints what it returns. Problems a user can fix end with one line on stderr.
 
-exit 0: success; 1: an error in the input, data or model; 2: a usage error.
+Exit codes: 0 success; 1 an error in the input, data or model (nothing written); 2 a usage
+error; 3 partial success (``score`` skipped malformed input lines); 130 interrupted.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from . import __version__
 from ._errors import ClassifierError
 from ._features import DEFAULT_FEATURES, FEATURE_SETS
 
-EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 3
 
 
 def _data_options(func):
@@ -91,33 +92,86 @@ def train_cmd(**kwargs) -> None:
 @click.option("--text", "texts", multiple=True, metavar="TEXT",
               help="Score this text instead of a file; repeatable.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True), metavar="PATH",
-              help="Output file (.csv, .tsv, .jsonl, .parquet) or - for stdout (default).")
+              help="Output file (.csv, .tsv, .jsonl, .parquet) or - for stdout (default). "
+                   "Written to a temporary file and renamed when complete.")
 @click.option("--text-col", "text_cols", multiple=True, metavar="COL",
-              help="Text column; repeat to join several. Default: text.")
+              help="Text column; repeat to join several (e.g. title and body). Default: text.")
 @click.option("--id-col", metavar="COL", help="Column copied to the id column "
               "(default: the 0-based input row number).")
 @click.option("--threshold", type=click.FloatRange(0, 1), metavar="T",
               help="Flag scores >= T (default: the model's threshold).")
 @click.option("--keep-col", "keep_cols", multiple=True, metavar="COL",
               help="Input column to carry through to the output; repeatable.")
+@click.option("--flagged-only", is_flag=True,
+              help="Write only flagged rows (a review queue); the summary counts all rows.")
+@click.option("--explain/--no-explain", default=True, show_default=True,
+              help="Fill the reasons and indicators columns.")
+@click.option("--on-error", type=click.Choice(["skip", "fail"]), default="skip",
+              show_default=True,
+              help="On a malformed input line: report it with its line number and go on "
+                   "(exit code 3), or stop and write nothing (exit code 1).")
+@click.option("--jobs", type=click.IntRange(1), metavar="N",
+              help="Worker processes (default: all cores).")
+@click.option("--chunksize", type=click.IntRange(1), default=10_000, show_default=True,
+              help="Rows read and scored at a time; memory grows with it, not with the file.")
 @click.option("--input-format", type=click.Choice(["csv", "tsv", "jsonl", "parquet", "lines"]),
               help="Input format (default: from the extension; stdin: one ad per line).")
 @click.option("--output-format", type=click.Choice(["csv", "tsv", "jsonl", "parquet"]),
               help="Output format (default: from the extension; stdout: csv).")
-def score_cmd(source: str | None, texts: tuple[str, ...], **kwargs) -> None:
-    """Score ads in INPUT (a file, or - for one ad per line on stdin).
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary line.")
+def score_cmd(source: str | None, texts: tuple[str, ...], quiet: bool, **kwargs) -> None:
+    """Score ads in INPUT (a file, or - for stdin: one ad per line unless --input-format).
 
     Writes one row per input row, in input order: id, score (probability of the
-    'suspicious' class), flagged (score >= threshold), threshold, model, status.
+    'suspicious' class), flagged (score >= threshold), threshold, reasons (top signed
+    feature contributions), indicators (fired indicators), model, status. Malformed input
+    lines are reported on stderr with their line number.
+
+    Exit codes: 0 success, 1 failure (nothing written), 2 usage error, 3 partial success
+    (some input lines could not be read and were skipped).
     """
     from ._commands import run_score
 
     if (source is None) == (not texts):
         raise click.UsageError("give either INPUT (a file or -) or --text")
-    result = run_score(source=source, texts=texts, **kwargs)
-    if result["output"] != "-":
-        click.echo(f"scored {result['rows']} ads, flagged {result['flagged']} at threshold "
-                   f"{result['threshold']:.3f}; wrote {result['output']}", err=True)
+
+    def report(line: int, reason: str) -> None:
+        click.echo(f"line {line}: {reason}", err=True)
+
+    result = run_score(source=source, texts=texts, on_problem=report,
+                       progress=not quiet and sys.stderr.isatty(), **kwargs)
+    if not quiet:
+        click.echo(
+            f"read {result['rows_read']:,} rows, scored {result['rows_read']:,}, flagged "
+            f"{result['flagged']:,} at threshold {result['threshold']:.3f}, "
+            f"{result['problems']:,} problem lines"
+            + (f"; wrote {result['output']}" if result["output"] != "-" else ""),
+            err=True,
+        )
+    if result["problems"]:
+        sys.exit(EXIT_PARTIAL)
+
+
+@cli.command("explain")
+@click.argument("text")
+@click.option("--model", "model_dir", type=click.Path(file_okay=False), metavar="DIR",
+              help="Model directory (default: the default model).")
+@click.option("--top", type=click.IntRange(1), default=10, show_default=True,
+              help="How many contributions to show.")
+def explain_cmd(**kwargs) -> None:
+    """Show why TEXT gets its score: top signed contributions and fired indicators."""
+    from ._commands import run_explain
+
+    result = run_explain(**kwargs)
+    verdict = "FLAGGED" if result["flagged"] else "not flagged"
+    click.echo(f"score {result['score']:.3f} ({verdict} at threshold {result['threshold']:.3f}; "
+               f"model {result['model']})")
+    click.echo(f"indicators: {', '.join(result['indicators']) or 'none'}")
+    click.echo("top contributions to the log-odds (intercept "
+               f"{result['intercept']:+.2f}):")
+    for label, value in result["contributions"]:
+        click.echo(f"  {value:+7.3f}  {label}")
+    click.echo("(a triage signal for human review, not proof)")
 
 
 @cli.command("evaluate")

@@ -7,19 +7,26 @@ everything it does can also be done, and tested, from Python.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+import sys
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
+from tqdm import tqdm
 
 from ._datasets import load_labeled
 from ._defaults import load_default_model
 from ._evaluation import evaluate
+from ._explain import Explainer
 from ._features import DEFAULT_FEATURES
 from ._model import Model, train
+from ._normalize import mask_contacts
 from ._output import TableWriter
 from ._persistence import load_model, save_model
 from ._scoring import score_file, score_frame
+from ._stream import input_size
 
 
 def _model(model_dir: str | Path | None) -> Model:
@@ -72,20 +79,66 @@ def run_score(
     keep_cols: Sequence[str] = (),
     input_format: str | None = None,
     output_format: str | None = None,
+    explain: bool = True,
+    flagged_only: bool = False,
+    on_error: str = "skip",
+    jobs: int | None = None,
+    chunksize: int = 10_000,
+    on_problem: Callable[[int, str], None] | None = None,
+    progress: bool = False,
 ) -> dict:
-    """Score a file, standard input (``source="-"``) or texts given directly."""
+    """Score a file, standard input (``source="-"``) or texts given directly.
+
+    ``progress`` shows a progress bar on standard error (for files).
+    """
     model = _model(model_dir)
     if texts:
-        frame = pd.DataFrame({"text": list(texts)})
-        scored = score_frame(model, frame, threshold=threshold)
+        scored = score_frame(model, pd.DataFrame({"text": list(texts)}, dtype=object),
+                             threshold=threshold, explain=explain)
         with TableWriter(output, output_format) as writer:
-            writer.write(scored)
-        return {"rows": len(scored), "flagged": int(scored["flagged"].sum()),
+            writer.write(scored[scored["flagged"]] if flagged_only else scored)
+        return {"rows_read": len(scored), "rows_written": writer.rows,
+                "flagged": int(scored["flagged"].sum()), "problems": 0,
                 "threshold": float(scored["threshold"].iloc[0]), "model": model.model_id,
                 "output": "-" if output in (None, "-") else str(output)}
-    return score_file(model, source, output, text_cols=text_cols or ("text",), id_col=id_col,
-                      threshold=threshold, keep_cols=keep_cols, input_format=input_format,
-                      output_format=output_format)
+    with _progress_bar(source if progress else None) as on_progress:
+        return score_file(
+            model, source, output, text_cols=text_cols or ("text",), id_col=id_col,
+            threshold=threshold, keep_cols=keep_cols, input_format=input_format,
+            output_format=output_format, explain=explain, flagged_only=flagged_only,
+            on_error=on_error, jobs=jobs, chunksize=chunksize, on_problem=on_problem,
+            on_progress=on_progress,
+        )
+
+
+@contextmanager
+def _progress_bar(source: str | Path | None) -> Iterator[Callable[[int, int], None] | None]:
+    """A tqdm bar over the input's bytes (for an ETA) that also shows rows and rows/s."""
+    size = None if source is None else input_size(source)
+    if not size:
+        yield None
+        return
+    started = time.perf_counter()
+    with tqdm(total=size, unit="B", unit_scale=True, file=sys.stderr, leave=False,
+              desc="scoring") as bar:
+
+        def update(rows: int, bytes_read: int) -> None:
+            rate = rows / max(time.perf_counter() - started, 1e-9)
+            bar.set_postfix_str(f"{rows:,} rows, {rate:,.0f} rows/s", refresh=False)
+            bar.update(max(0, min(bytes_read, size) - bar.n))
+
+        yield update
+
+
+def run_explain(*, text: str, model_dir: str | Path | None = None, top: int = 10) -> dict:
+    """Explain one ad: its score, flag, top contributions and fired indicators."""
+    model = _model(model_dir)
+    explainer = Explainer(model.pipeline, top=top)
+    (result,) = explainer.explain([text])
+    return {**result, "threshold": model.threshold,
+            "flagged": result["score"] >= model.threshold, "model": model.model_id,
+            "normalized": mask_contacts(model.pipeline.named_steps["normalize"].transform(
+                [text])[0])}
 
 
 def run_evaluate(

@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-import io
-import itertools
 import re
-import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
 
 from ._errors import DataError
 
@@ -192,51 +187,3 @@ def prepare_labeled(
         source=source,
     )
 
-
-def iter_table(
-    source: str | Path, *, fmt: str | None = None, chunksize: int = 50_000, sep: str | None = None
-) -> Iterator[pd.DataFrame]:
-    """Read a table in chunks of at most ``chunksize`` rows, keeping memory flat.
-
-    ``source`` is a path, or ``"-"`` for standard input. On standard input the default format
-    is ``"lines"``: one ad per line, in a column named ``text``.
-    """
-    if str(source) == "-":
-        fmt = fmt or "lines"
-        stream = sys.stdin.buffer
-    else:
-        path = Path(source)
-        if not path.is_file():
-            raise DataError(f"{path}: no such file")
-        fmt = fmt or detect_format(path)
-        stream = path
-    try:
-        if fmt == "lines":
-            yield from _iter_lines(stream, chunksize)
-        elif fmt == "parquet":
-            parquet = pq.ParquetFile(stream)
-            for batch in parquet.iter_batches(batch_size=chunksize):
-                yield batch.to_pandas()
-        elif fmt == "jsonl":
-            yield from pd.read_json(stream, lines=True, dtype=False, chunksize=chunksize)
-        elif fmt in ("csv", "tsv"):
-            yield from pd.read_csv(
-                stream, sep=sep or ("\t" if fmt == "tsv" else ","), dtype=str,
-                keep_default_na=False, na_values=[""], chunksize=chunksize,
-                encoding_errors="replace",
-            )
-        else:
-            raise DataError(f"unknown input format {fmt!r}")
-    except (ValueError, OSError, pd.errors.ParserError, pa.ArrowException) as exc:
-        raise DataError(f"{source}: cannot read as {fmt}: {_first_line(exc)}") from exc
-
-
-def _iter_lines(stream, chunksize: int) -> Iterator[pd.DataFrame]:
-    wrapper = io.TextIOWrapper(stream, encoding="utf-8", errors="replace", newline=None) \
-        if not isinstance(stream, Path) else open(stream, encoding="utf-8", errors="replace")
-    with wrapper:
-        while True:
-            lines = [line.rstrip("\n") for line in itertools.islice(wrapper, chunksize)]
-            if not lines:
-                return
-            yield pd.DataFrame({"text": lines}, dtype=object)

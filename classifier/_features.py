@@ -81,7 +81,8 @@ class WordTfidfVectorizer(TfidfVectorizer):
             tokens = findall(doc.lower() if self.lowercase else doc)
             before = len(cols)
             for n in range(lo, hi + 1):
-                grams = tokens if n == 1 else map(" ".join, zip(*(tokens[i:] for i in range(n))))
+                shifted = (tokens[i:] for i in range(n))
+                grams = tokens if n == 1 else map(" ".join, zip(*shifted, strict=False))
                 cols.extend(map(get, grams, repeat(-1)))
             lengths.append(len(cols) - before)
         col = np.fromiter(cols, dtype=np.int32, count=len(cols))

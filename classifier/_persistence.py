@@ -75,7 +75,9 @@ def save_model(model: Model, path: str | Path) -> Path:
     path = Path(path)
     leaks = find_personal_data(model.pipeline)
     if leaks:
-        raise ModelError(f"refusing to save: {len(leaks)} vocabulary entries look like contact data")
+        raise ModelError(
+            f"refusing to save: {len(leaks)} vocabulary entries look like contact data"
+        )
     path.mkdir(parents=True, exist_ok=True)
     _write_atomic(path / PIPELINE_FILE, sio.dumps(model.pipeline))
     digest = _sha256(path / PIPELINE_FILE)

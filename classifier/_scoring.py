@@ -1,26 +1,84 @@
-"""Scoring texts, DataFrames and files with a saved model."""
+"""Scoring texts, DataFrames and files: streaming, parallel, lossless.
+
+Every input row yields exactly one output row, in input order. Lines that cannot be read as
+rows (malformed CSV, invalid JSON) are reported with their line number; ``on_error`` decides
+whether the run goes on ("skip") or stops ("fail"). Output files are written atomically.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import multiprocessing
+import os
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from ._data import check_columns, iter_table, join_text
+from ._data import check_columns, join_text
+from ._errors import DataError
+from ._explain import Explainer, format_reasons
 from ._model import Model
 from ._output import TableWriter
+from ._stream import iter_chunks
 
-#: Columns of every score table, in order; further columns may follow.
-SCORE_COLUMNS = ("id", "score", "flagged", "threshold", "model", "status")
+#: Columns of every score table, in this order; ``--keep-col`` columns follow.
+SCORE_COLUMNS = ("id", "score", "flagged", "threshold", "reasons", "indicators", "model", "status")
+#: Texts longer than this are cut to this many characters before feature extraction.
+MAX_TEXT_CHARS = 20_000
+#: ``status`` values: the text was scored as given, or scored with a caveat.
+STATUSES = ("ok", "empty_text", "truncated", "invalid_utf8")
 
 
-def score_texts(model: Model, texts: Sequence[str], *, threshold: float | None = None) -> pd.DataFrame:
-    """Score a list of texts; returns ``score`` and ``flagged`` columns in input order."""
-    threshold = model.threshold if threshold is None else threshold
-    scores = model.predict_proba(["" if t is None else str(t) for t in texts])
-    return pd.DataFrame({"score": scores, "flagged": scores >= threshold})
+def _texts_and_status(texts: pd.Series) -> tuple[list[str], np.ndarray]:
+    """Cut over-long texts and describe each row's text in a status string."""
+    lengths = texts.str.len().to_numpy()
+    status = np.full(len(texts), "ok", dtype=object)
+    status[texts.str.contains("\ufffd", regex=False).to_numpy()] = "invalid_utf8"
+    status[lengths > MAX_TEXT_CHARS] = "truncated"
+    status[lengths == 0] = "empty_text"
+    if (lengths > MAX_TEXT_CHARS).any():
+        texts = texts.str.slice(0, MAX_TEXT_CHARS)
+    return texts.tolist(), status
+
+
+def _score_batch(explainer: Explainer, texts: list[str], explain: bool) -> dict:
+    """Scores, and optionally reasons and fired indicators, of raw texts."""
+    X = explainer.features(texts)
+    result: dict = {"score": explainer.scores(X)}
+    if explain:
+        result["reasons"] = [format_reasons(c) for c in explainer.top_contributions(X)]
+        result["indicators"] = [";".join(i) for i in explainer.indicators(X)]
+    return result
+
+
+def _assemble(frame: pd.DataFrame, ids: np.ndarray, result: dict, status: np.ndarray,
+              threshold: float, model_id: str, keep_cols: Sequence[str]) -> pd.DataFrame:
+    scores = result["score"]
+    out = pd.DataFrame({
+        "id": ids,
+        "score": scores,
+        "flagged": scores >= threshold,
+        "threshold": threshold,
+        "reasons": result.get("reasons", ""),
+        "indicators": result.get("indicators", ""),
+        "model": model_id,
+        "status": status,
+    })
+    for col in keep_cols:
+        out[col] = frame[col].to_numpy()
+    return out
+
+
+def score_texts(model: Model, texts: Sequence[str], *, threshold: float | None = None,
+                explain: bool = True) -> pd.DataFrame:
+    """Score texts; returns ``score``, ``flagged``, ``reasons`` and ``indicators`` columns."""
+    frame = pd.DataFrame({"text": ["" if t is None else str(t) for t in texts]}, dtype=object)
+    out = score_frame(model, frame, threshold=threshold, explain=explain)
+    return out[["score", "flagged", "reasons", "indicators"]]
 
 
 def score_frame(
@@ -32,8 +90,9 @@ def score_frame(
     threshold: float | None = None,
     keep_cols: Sequence[str] = (),
     start: int = 0,
+    explain: bool = True,
 ) -> pd.DataFrame:
-    """Score every row of ``frame``; one output row per input row, in input order.
+    """Score every row of ``frame``: one output row per input row, in input order.
 
     Parameters
     ----------
@@ -46,7 +105,9 @@ def score_frame(
     keep_cols : sequence of str
         Input columns carried through to the output.
     start : int
-        Row number of the first row (for chunked files).
+        Row number of the first row (for chunked input).
+    explain : bool
+        Fill ``reasons`` (top signed contributions) and ``indicators`` (fired indicators).
 
     Returns
     -------
@@ -54,22 +115,30 @@ def score_frame(
     """
     check_columns(frame, [*text_cols, *([id_col] if id_col else []), *keep_cols])
     threshold = model.threshold if threshold is None else float(threshold)
-    texts = join_text(frame, text_cols)
-    scores = model.predict_proba(texts.tolist())
+    texts, status = _texts_and_status(join_text(frame, text_cols))
     ids = frame[id_col].to_numpy() if id_col else np.arange(start, start + len(frame))
-    out = pd.DataFrame(
-        {
-            "id": ids,
-            "score": scores,
-            "flagged": scores >= threshold,
-            "threshold": threshold,
-            "model": model.model_id,
-            "status": np.where(texts.str.len().to_numpy() == 0, "empty_text", "ok"),
-        }
-    )
-    for col in keep_cols:
-        out[col] = frame[col].to_numpy()
-    return out
+    result = _score_batch(model.explainer, texts, explain)
+    return _assemble(frame, ids, result, status, threshold, model.model_id, keep_cols)
+
+
+# Worker processes keep their own explainer, set once by the pool's initializer.
+_WORKER: Explainer | None = None
+
+
+def _init_worker(explainer: Explainer) -> None:
+    global _WORKER
+    _WORKER = explainer
+
+
+def _work(texts: list[str], explain: bool) -> dict:
+    return _score_batch(_WORKER, texts, explain)
+
+
+def _pool(jobs: int, explainer: Explainer) -> ProcessPoolExecutor:
+    # fork shares the loaded model with the workers at no cost; elsewhere spawn pickles it.
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    return ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context(method),
+                               initializer=_init_worker, initargs=(explainer,))
 
 
 def score_file(
@@ -83,29 +152,102 @@ def score_file(
     keep_cols: Sequence[str] = (),
     input_format: str | None = None,
     output_format: str | None = None,
-    chunksize: int = 20_000,
+    explain: bool = True,
+    flagged_only: bool = False,
+    on_error: str = "skip",
+    jobs: int | None = None,
+    chunksize: int = 10_000,
+    on_problem: Callable[[int, str], None] | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> dict:
     """Score a file (or ``"-"`` for standard input) chunk by chunk into ``output``.
 
-    The output is written atomically (see :class:`classifier._output.TableWriter`);
-    ``None`` or ``"-"`` writes to standard output.
+    Parameters
+    ----------
+    source, output : path or "-"
+        Input and output (``None`` or ``"-"``: standard output); formats from the
+        extensions unless ``input_format`` / ``output_format`` say otherwise.
+    text_cols, id_col, threshold, keep_cols, explain : see :func:`score_frame`.
+    flagged_only : bool
+        Write only flagged rows (a review queue); the summary still counts every row.
+    on_error : {"skip", "fail"}
+        On a malformed input line: report it and go on, or stop (and write no output).
+    jobs : int, optional
+        Worker processes (default: all cores). 1 scores in this process.
+    chunksize : int
+        Rows per chunk; memory use grows with ``chunksize * jobs``, not with the file.
+    on_problem : callable, optional
+        Called with (line number, reason) for every input line that is not a row.
+    on_progress : callable, optional
+        Called with (rows done, input bytes read) after every chunk.
 
     Returns
     -------
     dict
-        Summary: ``rows``, ``flagged``, ``empty_text``, ``threshold``, ``model``, ``output``.
+        Summary: rows_read, rows_written, flagged, problems (malformed lines), empty_text,
+        truncated, invalid_utf8, threshold, model, output, seconds, rows_per_second.
     """
+    if on_error not in ("skip", "fail"):
+        raise ValueError("on_error must be 'skip' or 'fail'")
     threshold = model.threshold if threshold is None else float(threshold)
-    summary = {"rows": 0, "flagged": 0, "empty_text": 0}
-    with TableWriter(output, output_format) as writer:
-        for chunk in iter_table(source, fmt=input_format, chunksize=chunksize):
-            scored = score_frame(model, chunk, text_cols=text_cols, id_col=id_col,
-                                 threshold=threshold, keep_cols=keep_cols, start=summary["rows"])
-            writer.write(scored)
-            summary["rows"] += len(scored)
-            summary["flagged"] += int(scored["flagged"].sum())
-            summary["empty_text"] += int((scored["status"] == "empty_text").sum())
-        if summary["rows"] == 0:
-            writer.write(pd.DataFrame({c: [] for c in SCORE_COLUMNS}))
-    return {**summary, "threshold": threshold, "model": model.model_id,
-            "output": "-" if output in (None, "-") else str(output)}
+    jobs = max(1, jobs or os.cpu_count() or 1)
+    explainer = model.explainer
+    counts = dict.fromkeys(("rows_read", "rows_written", "flagged", "problems", *STATUSES[1:]), 0)
+    started = time.perf_counter()
+    pending: deque[tuple[Future | dict, pd.DataFrame, np.ndarray, np.ndarray]] = deque()
+
+    def write_oldest(writer: TableWriter) -> None:
+        future, frame, ids, status = pending.popleft()
+        result = future if isinstance(future, dict) else future.result()
+        out = _assemble(frame, ids, result, status, threshold, model.model_id, keep_cols)
+        counts["flagged"] += int(out["flagged"].sum())
+        if flagged_only:
+            out = out[out["flagged"]]
+        writer.write(out)
+        counts["rows_written"] += len(out)
+
+    pool = _pool(jobs, explainer) if jobs > 1 else None
+    try:
+        with TableWriter(output, output_format) as writer:
+            for chunk in iter_chunks(source, fmt=input_format, chunksize=chunksize):
+                for line, reason in chunk.problems:
+                    counts["problems"] += 1
+                    if on_problem is not None:
+                        on_problem(line, reason)
+                    if on_error == "fail":
+                        raise DataError(f"line {line}: {reason} (use --on-error skip to go on)")
+                frame = chunk.frame
+                if frame.empty:
+                    continue
+                check_columns(frame, [*text_cols, *([id_col] if id_col else []), *keep_cols],
+                              source=str(source))
+                texts, status = _texts_and_status(join_text(frame, text_cols))
+                for name in STATUSES[1:]:
+                    counts[name] += int((status == name).sum())
+                start = counts["rows_read"]
+                ids = frame[id_col].to_numpy() if id_col else np.arange(start, start + len(frame))
+                counts["rows_read"] += len(frame)
+                work = pool.submit(_work, texts, explain) if pool else _score_batch(
+                    explainer, texts, explain)
+                pending.append((work, frame[list(keep_cols)], ids, status))
+                # Bounded look-ahead keeps every worker busy and memory flat.
+                while len(pending) > 2 * jobs:
+                    write_oldest(writer)
+                if on_progress is not None:
+                    on_progress(counts["rows_read"], chunk.bytes_read)
+            while pending:
+                write_oldest(writer)
+            if writer.rows == 0:
+                writer.write(pd.DataFrame({c: [] for c in (*SCORE_COLUMNS, *keep_cols)}))
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+    seconds = time.perf_counter() - started
+    return {
+        **counts,
+        "threshold": threshold,
+        "model": model.model_id,
+        "output": "-" if output in (None, "-") else str(output),
+        "seconds": seconds,
+        "rows_per_second": counts["rows_read"] / seconds if seconds > 0 else 0.0,
+    }

@@ -1,0 +1,121 @@
+"""Per-ad explanations: which features pushed a linear model's score up or down.
+
+For a linear model the log-odds of an ad are ``intercept + sum(coef[j] * x[j])``, so each
+feature's contribution ``coef[j] * x[j]`` is exact, signed and adds up to the score's log-odds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.special import expit
+from sklearn.pipeline import Pipeline
+
+#: Name of the indicator block in the feature union, and the prefix of its columns.
+INDICATOR_BLOCK = "indicators"
+
+
+def linear_part(pipeline: Pipeline) -> tuple[np.ndarray, float]:
+    """Coefficients and intercept of the pipeline's linear classifier (log-odds scale).
+
+    For a calibrated classifier (``CalibratedClassifierCV``) these are the coefficients of its
+    underlying linear model; the calibration is a monotone map on top of them, so the signs
+    and ranking of contributions still hold.
+    """
+    clf = pipeline.steps[-1][1]
+    if not hasattr(clf, "coef_") and hasattr(clf, "calibrated_classifiers_"):
+        clf = clf.calibrated_classifiers_[0].estimator
+    return np.asarray(clf.coef_).ravel(), float(np.ravel(clf.intercept_)[0])
+
+
+def feature_labels(pipeline: Pipeline) -> tuple[np.ndarray, np.ndarray]:
+    """Readable names of every feature column, and a mask of the indicator columns.
+
+    Word n-grams keep their text; indicator columns are named ``ind:<indicator>``.
+    """
+    labels: list[str] = []
+    is_indicator: list[bool] = []
+    for name, transformer in pipeline.named_steps["features"].transformer_list:
+        if transformer == "drop":
+            continue
+        names = [str(n) for n in transformer.get_feature_names_out()]
+        if name == INDICATOR_BLOCK:
+            labels.extend(f"ind:{n.removeprefix('ind_')}" for n in names)
+        else:
+            labels.extend(names)
+        is_indicator.extend([name == INDICATOR_BLOCK] * len(names))
+    return np.asarray(labels, dtype=object), np.asarray(is_indicator, dtype=bool)
+
+
+class Explainer:
+    """Scores and explains feature rows of one fitted pipeline.
+
+    Parameters
+    ----------
+    pipeline : Pipeline
+        A fitted pipeline of the form normaliser -> ``features`` union -> linear classifier.
+    top : int
+        How many contributions to report per ad (largest absolute value first).
+    """
+
+    def __init__(self, pipeline: Pipeline, top: int = 5):
+        self.pipeline = pipeline
+        self.top = top
+        self.coef, self.intercept = linear_part(pipeline)
+        self.labels, self.is_indicator = feature_labels(pipeline)
+
+    def features(self, texts: Sequence[str]) -> sp.csr_matrix:
+        """Feature rows of raw texts."""
+        normalized = self.pipeline.named_steps["normalize"].transform(texts)
+        return sp.csr_matrix(self.pipeline.named_steps["features"].transform(normalized))
+
+    def scores(self, X: sp.csr_matrix) -> np.ndarray:
+        """Positive-class probabilities of feature rows (the pipeline's ``predict_proba``)."""
+        clf = self.pipeline.steps[-1][1]
+        if hasattr(clf, "coef_"):
+            return expit(X @ self.coef + self.intercept)
+        return clf.predict_proba(X)[:, 1]
+
+    def top_contributions(self, X: sp.csr_matrix) -> list[list[tuple[str, float]]]:
+        """For each row, its ``top`` (label, contribution) pairs by absolute contribution."""
+        X = sp.csr_matrix(X)
+        contrib = X.data * self.coef[X.indices]
+        counts = np.diff(X.indptr)
+        rows = np.repeat(np.arange(X.shape[0]), counts)
+        # Sort every row's entries by |contribution|, largest first, and keep the first `top`.
+        order = np.lexsort((-np.abs(contrib), rows))
+        rank = np.arange(len(order)) - np.repeat(X.indptr[:-1], counts)
+        keep = order[rank < self.top]
+        kept_rows = rows[keep]
+        labels = self.labels[X.indices[keep]]
+        values = contrib[keep]
+        bounds = np.searchsorted(kept_rows, np.arange(X.shape[0] + 1))
+        return [
+            list(zip(labels[a:b], values[a:b].tolist(), strict=True))
+            for a, b in zip(bounds[:-1], bounds[1:], strict=True)
+        ]
+
+    def indicators(self, X: sp.csr_matrix) -> list[list[str]]:
+        """For each row, the indicator features that fired (non-zero), in column order."""
+        X = sp.csr_matrix(X[:, np.flatnonzero(self.is_indicator)])
+        names = np.array([s.removeprefix("ind:") for s in self.labels[self.is_indicator]],
+                         dtype=object)
+        return [names[X.indices[a:b]].tolist() for a, b in zip(X.indptr[:-1], X.indptr[1:],
+                                                               strict=True)]
+
+    def explain(self, texts: Sequence[str]) -> list[dict]:
+        """Score, contributions and fired indicators of each text."""
+        X = self.features(list(texts))
+        scores = self.scores(X)
+        return [
+            {"score": float(s), "contributions": c, "indicators": i,
+             "intercept": self.intercept}
+            for s, c, i in zip(scores, self.top_contributions(X), self.indicators(X), strict=True)
+        ]
+
+
+def format_reasons(contributions: list[tuple[str, float]]) -> str:
+    """``"new girls +0.84; ind:third_person +1.20"``: one string for a table cell."""
+    return "; ".join(f"{label} {value:+.2f}" for label, value in contributions)
