@@ -118,6 +118,12 @@ def train_cmd(**kwargs) -> None:
               help="Input format (default: from the extension; stdin: one ad per line).")
 @click.option("--output-format", type=click.Choice(["csv", "tsv", "jsonl", "parquet"]),
               help="Output format (default: from the extension; stdout: csv).")
+@click.option("--engine", type=click.Choice(["local", "dask"]), default="local",
+              show_default=True,
+              help="local: this machine's cores. dask: partitions on a Dask cluster (INPUT may "
+                   "be a glob or an fsspec URL such as s3://bucket/ads/*.parquet).")
+@click.option("--scheduler", metavar="ADDRESS",
+              help="Dask scheduler address (tcp://host:8786); default: a local cluster.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary line.")
 def score_cmd(source: str | None, texts: tuple[str, ...], quiet: bool, **kwargs) -> None:
     """Score ads in INPUT (a file, or - for stdin: one ad per line unless --input-format).

@@ -16,8 +16,10 @@ from pathlib import Path
 import pandas as pd
 from tqdm import tqdm
 
+from ._dask import score_file_dask
 from ._datasets import load_labeled
 from ._defaults import load_default_model
+from ._errors import DataError
 from ._evaluation import evaluate
 from ._explain import Explainer
 from ._features import DEFAULT_FEATURES
@@ -86,12 +88,24 @@ def run_score(
     chunksize: int = 10_000,
     on_problem: Callable[[int, str], None] | None = None,
     progress: bool = False,
+    engine: str = "local",
+    scheduler: str | None = None,
 ) -> dict:
     """Score a file, standard input (``source="-"``) or texts given directly.
 
-    ``progress`` shows a progress bar on standard error (for files).
+    ``progress`` shows a progress bar on standard error (for files). ``engine="dask"``
+    scores on a Dask cluster (``scheduler`` address, or a local cluster of ``jobs`` workers).
     """
     model = _model(model_dir)
+    if engine == "dask":
+        if texts or source in (None, "-") or output in (None, "-"):
+            raise DataError("the dask engine reads files and writes a file: give INPUT and -o")
+        return score_file_dask(
+            model, str(source), str(output), scheduler=scheduler, jobs=jobs,
+            input_format=input_format, output_format=output_format, flagged_only=flagged_only,
+            text_cols=text_cols or ("text",), id_col=id_col, threshold=threshold,
+            keep_cols=keep_cols, explain=explain,
+        )
     if texts:
         scored = score_frame(model, pd.DataFrame({"text": list(texts)}, dtype=object),
                              threshold=threshold, explain=explain)

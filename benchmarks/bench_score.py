@@ -1,0 +1,134 @@
+"""End-to-end batch-scoring benchmark: ``classifier score`` against a naive notebook pipeline.
+
+Builds a CSV of realistic ads (``make_ads.py``: resampled ChainBreaker ads with new contact
+data and small edits), then times, file to file, each in its own process:
+
+- ``classifier score MODEL ads.csv -o scores.csv`` (explanations on, all cores);
+- the naive reference a typical notebook uses: word 1-2-gram + char_wb 2-5-gram TF-IDF and a
+  logistic regression (fitted beforehand on ChainBreaker, loaded with joblib), the whole file
+  read with pandas, ``predict_proba``, ``to_csv``.
+
+Peak memory is the largest summed RSS of the process and its children, sampled every 20 ms.
+
+Usage::
+
+    CLASSIFIER_DATA_DIR=../shared/datasets python benchmarks/bench_score.py --rows 100000
+    python benchmarks/bench_score.py --rows 1000000 --no-naive     # memory flatness
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import psutil
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+NAIVE = """
+import sys, joblib, pandas as pd
+pipe = joblib.load(sys.argv[1])
+ads = pd.read_csv(sys.argv[2])
+ads["score"] = pipe.predict_proba(ads["text"].fillna(""))[:, 1]
+ads[["id", "score"]].to_csv(sys.argv[3], index=False)
+"""
+
+
+def run(cmd: list[str]) -> dict:
+    """Run ``cmd``; return wall seconds and peak summed RSS of its process tree (MiB)."""
+    started = time.perf_counter()
+    proc = psutil.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    peak = 0
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.is_set():
+            try:
+                procs = [proc, *proc.children(recursive=True)]
+                peak = max(peak, sum(p.memory_info().rss for p in procs))
+            except psutil.Error:
+                pass
+            time.sleep(0.02)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    _, err = proc.communicate()
+    seconds = time.perf_counter() - started
+    done.set()
+    sampler.join()
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}): {err.decode()[-2000:]}")
+    return {"seconds": seconds, "peak_rss_mib": peak / 2**20}
+
+
+def fit_naive(path: Path) -> None:
+    import joblib
+    import numpy as np
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline, make_union
+
+    import classifier
+
+    ads = classifier.load_dataset("chainbreaker")
+    pipe = make_pipeline(
+        make_union(TfidfVectorizer(ngram_range=(1, 2), dtype=np.float32),
+                   TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), dtype=np.float32)),
+        LogisticRegression(max_iter=1000, class_weight="balanced"),
+    )
+    pipe.fit(ads.text, ads.label.astype(int))
+    joblib.dump(pipe, path)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--model", help="model directory (default: train one on chainbreaker)")
+    parser.add_argument("--jobs", type=int, default=None)
+    parser.add_argument("--workdir", default=None, help="keep generated files here")
+    parser.add_argument("--no-naive", action="store_true", help="skip the naive reference")
+    args = parser.parse_args(argv)
+
+    from make_ads import make_ads, write_ads
+
+    work = Path(args.workdir or tempfile.mkdtemp(prefix="bench_score_"))
+    work.mkdir(parents=True, exist_ok=True)
+    bin_dir = Path(sys.executable).parent
+    ads_path = work / f"ads_{args.rows}.csv"
+    if not ads_path.exists():
+        write_ads(make_ads(args.rows, seed=0), ads_path)
+    model = args.model or str(work / "model")
+    if not (Path(model) / "manifest.json").exists():
+        subprocess.run([str(bin_dir / "classifier"), "train", "--dataset", "chainbreaker",
+                        "--out", model], check=True, stdout=subprocess.DEVNULL)
+    mean_chars = sum(len(t) for t in __import__("pandas").read_csv(ads_path).text.fillna(""))
+    mean_chars /= args.rows
+    cmd = [str(bin_dir / "classifier"), "score", "--model", model, str(ads_path), "--id-col",
+           "id", "-o", str(work / "scores.csv"), "--quiet"]
+    if args.jobs:
+        cmd += ["--jobs", str(args.jobs)]
+    ours = run(cmd)
+    result = {"rows": args.rows, "mean_chars": round(mean_chars), "classifier_score": ours,
+              "classifier_ads_per_s": args.rows / ours["seconds"]}
+    if not args.no_naive:
+        naive_model = work / "naive.joblib"
+        if not naive_model.exists():
+            fit_naive(naive_model)
+        naive = run([sys.executable, "-c", NAIVE, str(naive_model), str(ads_path),
+                     str(work / "naive_scores.csv")])
+        result.update(naive=naive, naive_ads_per_s=args.rows / naive["seconds"],
+                      speedup=naive["seconds"] / ours["seconds"])
+    print(json.dumps(result, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
