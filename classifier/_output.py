@@ -48,13 +48,24 @@ class TableWriter:
         self._schema: pa.Schema | None = None
 
     def __enter__(self) -> TableWriter:
+        binary = self.fmt == "parquet"
         if self.to_stdout:
-            self._fh = sys.stdout
-        else:
-            if not self.path.parent.is_dir():
-                raise DataError(f"{self.path.parent}: output directory does not exist")
-            fd, self._tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.")
-            self._fh = os.fdopen(fd, "wb" if self.fmt == "parquet" else "w", newline="")
+            self._fh = sys.stdout.buffer if binary else sys.stdout
+            return self
+        if not self.path.parent.is_dir():
+            raise DataError(f"{self.path.parent}: output directory does not exist")
+        fd, self._tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.")
+        try:
+            # mkstemp makes the file owner-only; give it the mode a plain open() would.
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(self._tmp, 0o666 & ~umask)
+            self._fh = os.fdopen(fd, "wb") if binary else os.fdopen(
+                fd, "w", newline="", encoding="utf-8")
+        except BaseException:
+            os.close(fd)
+            os.unlink(self._tmp)
+            raise
         return self
 
     def write(self, frame: pd.DataFrame) -> None:
@@ -67,8 +78,9 @@ class TableWriter:
             self._parquet.write_table(table)
         elif self.fmt == "jsonl":
             if len(frame):
-                self._fh.write(frame.to_json(orient="records", lines=True, force_ascii=False))
-                self._fh.write("\n")
+                text = frame.to_json(orient="records", lines=True, force_ascii=False)
+                # pandas >= 3 ends the last line with a newline, older versions do not.
+                self._fh.write(text if text.endswith("\n") else text + "\n")
         else:
             frame.to_csv(self._fh, sep="\t" if self.fmt == "tsv" else ",", index=False,
                          header=not self._header_written, lineterminator="\n")
@@ -80,6 +92,9 @@ class TableWriter:
     def __exit__(self, exc_type: type | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
         if self.to_stdout:
+            if self._parquet is not None and exc_type is None:
+                self._parquet.close()  # writes the footer
+            self._fh.flush()
             return
         try:
             if self._parquet is not None:

@@ -8,6 +8,7 @@ only an allow-list of types and never unpickles arbitrary objects) and ``manifes
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata
 import json
 import os
 import platform
@@ -18,8 +19,6 @@ from pathlib import Path
 import numpy as np
 import scipy
 import sklearn
-import skops
-import skops.io as sio
 from sklearn.pipeline import Pipeline
 
 from . import __version__
@@ -34,8 +33,14 @@ FORMAT_VERSION = 1
 #: Named one by one: trusting a whole module prefix would let a file name any object in it.
 TRUSTED_TYPES = (
     "classifier._normalize.TextNormalizer",
+    "classifier._features.WordTfidfVectorizer",
     "classifier._model.PriorCorrectedLogisticRegression",
     "classifier._indicators.IndicatorFeatures",
+    # A calibrated model (``train(calibrate=...)``): the wrapper and the two private
+    # scikit-learn classes it stores its fitted parts in, which skops does not trust itself.
+    "classifier._model.GroupedCalibratedClassifierCV",
+    "sklearn.calibration._CalibratedClassifier",
+    "sklearn.calibration._SigmoidCalibration",
 )
 
 
@@ -51,7 +56,7 @@ def library_versions() -> dict[str, str]:
         "scikit-learn": sklearn.__version__,
         "numpy": np.__version__,
         "scipy": scipy.__version__,
-        "skops": skops.__version__,
+        "skops": importlib.metadata.version("skops"),
     }
 
 
@@ -59,6 +64,9 @@ def _write_atomic(path: Path, data: bytes) -> None:
     # Write beside the target and rename, so a crash never leaves a half-written file.
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp's files are owner-only
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
         os.replace(tmp, path)
@@ -79,6 +87,8 @@ def save_model(model: Model, path: str | Path) -> Path:
             f"refusing to save: {len(leaks)} vocabulary entries look like contact data"
         )
     path.mkdir(parents=True, exist_ok=True)
+    import skops.io as sio  # slow to import: only when needed
+
     _write_atomic(path / PIPELINE_FILE, sio.dumps(model.pipeline))
     digest = _sha256(path / PIPELINE_FILE)
     manifest = {
@@ -105,6 +115,10 @@ def read_manifest(path: str | Path) -> dict:
         raise ModelError(f"{file}: not valid JSON ({exc})") from exc
     if not isinstance(manifest, dict) or manifest.get("format_version") != FORMAT_VERSION:
         raise ModelError(f"{file}: unsupported model format (expected version {FORMAT_VERSION})")
+    fields = {"threshold": (int, float), "versions": dict, "files": dict}
+    for name, kind in fields.items():
+        if not isinstance(manifest.get(name), kind) or isinstance(manifest.get(name), bool):
+            raise ModelError(f"{file}: missing or invalid {name!r}")
     return manifest
 
 
@@ -131,6 +145,8 @@ def load_model(path: str | Path) -> Model:
     expected = manifest.get("files", {}).get(PIPELINE_FILE)
     if _sha256(file) != expected:
         raise ModelError(f"{file}: SHA-256 does not match the manifest; the file was changed")
+    import skops.io as sio  # slow to import: only when needed
+
     try:
         untrusted = sio.get_untrusted_types(file=file)
     except (zipfile.BadZipFile, ValueError, KeyError, OSError) as exc:

@@ -211,11 +211,11 @@ def score_file(
         with TableWriter(output, output_format) as writer:
             for chunk in iter_chunks(source, fmt=input_format, chunksize=chunksize):
                 for line, reason in chunk.problems:
+                    if on_error == "fail":
+                        raise DataError(f"line {line}: {reason} (use --on-error skip to go on)")
                     counts["problems"] += 1
                     if on_problem is not None:
                         on_problem(line, reason)
-                    if on_error == "fail":
-                        raise DataError(f"line {line}: {reason} (use --on-error skip to go on)")
                 frame = chunk.frame
                 if frame.empty:
                     continue

@@ -8,8 +8,11 @@ characters, so no row is lost to a bad byte.
 
 from __future__ import annotations
 
+import bz2
+import gzip
 import io
 import itertools
+import lzma
 import json
 import re
 import sys
@@ -70,7 +73,7 @@ def iter_chunks(
         if not path.is_file():
             raise DataError(f"{path}: no such file")
         fmt = fmt or detect_format(path)
-        stream = open(path, "rb")  # noqa: SIM115 - closed below, after the generator ends
+        stream = _open(path)
     readers = {"lines": _lines, "jsonl": _jsonl, "parquet": _parquet, "csv": _csv, "tsv": _csv}
     if fmt not in readers:
         raise DataError(f"unknown input format {fmt!r}")
@@ -83,11 +86,28 @@ def iter_chunks(
     finally:
         if stream is not sys.stdin.buffer:
             stream.close()
+            getattr(stream, "raw_file", stream).close()
+
+
+_DECOMPRESS = {".gz": gzip.GzipFile, ".bz2": bz2.BZ2File, ".xz": lzma.LZMAFile}
+
+
+def _open(path: Path) -> BinaryIO:
+    """Open ``path`` for reading bytes, decompressing .gz, .bz2 and .xz on the fly."""
+    suffix = path.suffix.lower()
+    if suffix in (".zip", ".zst"):
+        raise DataError(f"{path}: decompress {suffix} files before scoring (or use .gz)")
+    raw = open(path, "rb")  # noqa: SIM115 - closed by iter_chunks
+    if suffix not in _DECOMPRESS:
+        return raw
+    stream = _DECOMPRESS[suffix](fileobj=raw)
+    stream.raw_file = raw  # progress is measured on the compressed bytes
+    return stream
 
 
 def _tell(stream: BinaryIO) -> int:
     try:
-        return stream.tell()
+        return getattr(stream, "raw_file", stream).tell()
     except (OSError, ValueError):
         return 0
 
