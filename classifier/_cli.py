@@ -50,6 +50,12 @@ def _data_options(func):
     return func
 
 
+_calibrate_option = click.option(
+    "--calibrate", type=click.Choice(["sigmoid", "isotonic"]),
+    help="Calibrate the scores (scikit-learn's CalibratedClassifierCV on grouped folds). "
+         "Default: prior-corrected scores, not separately calibrated.")
+
+
 def _print_metrics(title: str, metrics: dict) -> None:
     click.echo(
         f"{title}: ROC-AUC {metrics['roc_auc']:.3f}  AP {metrics['average_precision']:.3f} "
@@ -74,8 +80,9 @@ def cli() -> None:
               help="Fix the operating threshold instead of choosing it on held-out folds.")
 @click.option("--out", required=True, type=click.Path(file_okay=False), metavar="DIR",
               help="Directory to save the model in (created if needed).")
+@_calibrate_option
 def train_cmd(**kwargs) -> None:
-    """Train a model on labeled ads and save it to DIR."""
+    """Train a model on labeled ads and save it, with a MODEL_CARD.md, to DIR."""
     from ._commands import run_train
 
     result = run_train(**kwargs)
@@ -83,6 +90,7 @@ def train_cmd(**kwargs) -> None:
                f"label left out); saved model {result['model_id']} to {result['model_dir']}")
     click.echo(f"threshold {result['threshold']:.3f}: {result['threshold_rule']}")
     _print_metrics("held-out (grouped folds)", result["metrics"])
+    click.echo(f"wrote {result['model_card']}")
 
 
 @cli.command("score")
@@ -180,25 +188,94 @@ def explain_cmd(**kwargs) -> None:
     click.echo("(a triage signal for human review, not proof)")
 
 
+def _command_line() -> str | None:
+    """The command as typed, for reports; None when not run as ``classifier`` (e.g. in tests)."""
+    import shlex
+    from pathlib import Path
+
+    if not sys.argv or Path(sys.argv[0]).name not in ("classifier", "__main__.py"):
+        return None
+    return " ".join(["classifier", *map(shlex.quote, sys.argv[1:])])
+
+
+def _check_configs(ctx, param, values: tuple[str, ...]) -> tuple[str, ...]:
+    """Validate ``--compare`` names against the feature sets known at run time."""
+    from ._evaluation import parse_config
+
+    if len(values) == 1:
+        raise click.BadParameter("give two or more configurations to compare")
+    for value in values:
+        try:
+            parse_config(value)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc)) from None
+    return values
+
+
 @cli.command("evaluate")
 @_data_options
 @click.option("--json", "json_path", type=click.Path(dir_okay=False), metavar="PATH",
               help="Also save the metrics as JSON.")
+@click.option("--split", multiple=True, type=click.Choice(["group", "random"]),
+              help="Folds grouped by near-duplicate text and shared contacts (group, the "
+                   "default) or over rows (random, leaky). Give both to measure leakage side "
+                   "by side.")
+@click.option("--bootstrap", type=click.IntRange(0), default=1000, show_default=True,
+              metavar="N", help="Bootstrap resamples of groups for 95% intervals (0: none).")
+@_calibrate_option
+@click.option("--compare", "compare_configs", multiple=True, metavar="NAME",
+              callback=_check_configs,
+              help="Compare model configurations on the same folds; repeat (two or more). "
+                   f"NAME is a feature set ({', '.join(FEATURE_SETS)}), optionally with "
+                   "':sigmoid' or ':isotonic'.")
+@click.option("--test", type=click.Path(dir_okay=False), metavar="PATH",
+              help="Cross-dataset: train on all the data, test on this labeled file.")
+@click.option("--test-text-col", "test_text_cols", multiple=True, metavar="COL",
+              help="Text column(s) of --test (default: those of the training data).")
+@click.option("--test-label-col", metavar="COL",
+              help="Label column of --test (default: that of the training data).")
+@click.option("--test-label-threshold", type=float, metavar="X",
+              help="Label threshold of --test (default: --label-threshold).")
+@click.option("--report", "report_dir", type=click.Path(file_okay=False), metavar="DIR",
+              help="Write metrics.json, predictions.csv, plots and report.md to DIR.")
+@click.option("--jobs", "n_jobs", type=int, metavar="N",
+              help="Parallel model fits (-1: all cores). Default: all cores for 1,000 ads or "
+                   "more, else 1.")
 def evaluate_cmd(**kwargs) -> None:
-    """Cross-validate a model, with folds grouped by near-duplicate ads."""
-    from ._commands import run_evaluate
+    """Cross-validate a model, with folds grouped by near-duplicate ads.
 
+    Reports ROC-AUC, average precision (with the positive rate, its baseline), Brier score,
+    log loss and precision / recall / F1 at the threshold, with bootstrap intervals over
+    groups of ads, a threshold table and calibration data.
+    """
+    from ._commands import run_evaluate
+    from ._report import summary_lines
+
+    if kwargs["test"] and "random" in kwargs["split"]:
+        raise click.UsageError("--split does not apply to a cross-dataset --test")
+    kwargs["split"] = kwargs["split"] or ("group",)
+    kwargs["command"] = _command_line()
     report = run_evaluate(**kwargs)
-    click.echo(f"{report['n']} ads in {report['n_groups']} groups; {report['n_folds']} folds: "
-               f"{report['split']}")
-    for fold in report["folds"]:
-        _print_metrics(f"fold {fold['fold']}", fold)
-    _print_metrics("overall", report["overall"])
-    mean, std = report["mean"], report["std"]
-    click.echo("mean ± sd over folds: " + "  ".join(
-        f"{m} {mean[m]:.3f}±{std[m]:.3f}" for m in mean))
+    protocol = "cross-dataset test" if report.get("protocol") == "cross-dataset" else (
+        f"{report['n_folds']} folds")
+    click.echo(f"{report['n']} ads in {report['n_groups']} groups; {protocol}")
+    if "runs" not in report:
+        click.echo(report["split"])
+        for fold in report["folds"]:
+            _print_metrics(f"fold {fold['fold']}", fold)
+        _print_metrics("overall", report["overall"])
+        if "mean" in report:
+            mean, std = report["mean"], report["std"]
+            click.echo("mean ± sd over folds: " + "  ".join(
+                f"{m} {mean[m]:.3f}±{std[m]:.3f}" for m in mean))
+    if kwargs["bootstrap"]:
+        click.echo(f"with {kwargs['bootstrap']} bootstrap resamples of groups (95% intervals):")
+    for line in summary_lines(report):
+        click.echo(line)
     if kwargs.get("json_path"):
         click.echo(f"wrote {kwargs['json_path']}")
+    if kwargs.get("report_dir"):
+        click.echo(f"wrote the report to {kwargs['report_dir']}")
 
 
 def main(argv: list[str] | None = None) -> None:

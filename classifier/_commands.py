@@ -6,7 +6,6 @@ everything it does can also be done, and tested, from Python.
 
 from __future__ import annotations
 
-import json
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -20,10 +19,11 @@ from ._dask import score_file_dask
 from ._datasets import load_labeled
 from ._defaults import load_default_model
 from ._errors import DataError
-from ._evaluation import evaluate
+from ._evaluation import compare, config_name, evaluate
 from ._explain import Explainer
 from ._features import DEFAULT_FEATURES
 from ._model import Model, train
+from ._modelcard import write_model_card
 from ._normalize import mask_contacts
 from ._output import TableWriter
 from ._persistence import load_model, save_model
@@ -48,17 +48,26 @@ def run_train(
     seed: int = 0,
     target_precision: float | None = 0.9,
     threshold: float | None = None,
+    calibrate: str | None = None,
+    bootstrap: int = 1000,
 ) -> dict:
-    """Train on a dataset or file and save the model to ``out``."""
+    """Train on a dataset or file and save the model, with its ``MODEL_CARD.md``, to ``out``.
+
+    ``calibrate`` (``"sigmoid"`` or ``"isotonic"``) calibrates the scores; ``bootstrap``
+    resamples give the model card's confidence intervals.
+    """
     if dataset is None and data is None:
         dataset = "chainbreaker"
     labeled, provenance = load_labeled(dataset=dataset, data=data, text_cols=text_cols or None,
                                        label_col=label_col, label_threshold=label_threshold)
     model = train(labeled.texts, labeled.y, features=features, folds=folds, seed=seed,
-                  target_precision=target_precision, threshold=threshold, data_info=provenance)
+                  target_precision=target_precision, threshold=threshold, data_info=provenance,
+                  calibrate=calibrate)
     save_model(model, out)
+    card = write_model_card(model, out, bootstrap=bootstrap, seed=seed)
     return {
         "model_dir": str(out),
+        "model_card": str(card),
         "model_id": model.model_id,
         "threshold": model.threshold,
         "threshold_rule": model.manifest["threshold_rule"],
@@ -167,15 +176,67 @@ def run_evaluate(
     seed: int = 0,
     target_precision: float | None = 0.9,
     json_path: str | Path | None = None,
+    split: str | Sequence[str] = "group",
+    bootstrap: int = 1000,
+    calibrate: str | None = None,
+    compare_configs: Sequence[str] = (),
+    test: str | Path | None = None,
+    test_text_cols: Sequence[str] = (),
+    test_label_col: str | None = None,
+    test_label_threshold: float | None = None,
+    report_dir: str | Path | None = None,
+    n_jobs: int | None = None,
+    command: str | None = None,
 ) -> dict:
-    """Grouped cross-validation on a dataset or file; optionally save the metrics as JSON."""
+    """Evaluate on a dataset or file; optionally save the metrics as JSON and a report.
+
+    By default: grouped cross-validation of one configuration (``features``, ``calibrate``),
+    as :func:`classifier.evaluate`. Several ``split`` values (``"group"``, ``"random"``) or
+    ``compare_configs`` (``FEATURES[:CALIBRATION]`` names; ``calibrate`` applies to those
+    without one) give a side-by-side :func:`classifier.compare` result; ``test`` (a labeled
+    file, read with the ``test_*`` column options, else the training ones) a cross-dataset
+    test. ``report_dir`` receives :func:`classifier.write_report`'s files (``command`` is
+    quoted in its ``report.md``). ``n_jobs=None`` runs fits on all cores for 1,000 ads or
+    more and in this process below that, where starting worker processes costs more than it
+    saves.
+    """
+    from ._report import metrics_json, write_report
+
     if dataset is None and data is None:
         dataset = "chainbreaker"
+    if json_path is not None and not Path(json_path).parent.is_dir():
+        raise DataError(f"{Path(json_path).parent}: directory for --json does not exist")
     labeled, provenance = load_labeled(dataset=dataset, data=data, text_cols=text_cols or None,
                                        label_col=label_col, label_threshold=label_threshold)
-    report = evaluate(labeled.texts, labeled.y, features=features, folds=folds, seed=seed,
-                      target_precision=target_precision)
+    splits = [split] if isinstance(split, str) else list(split) or ["group"]
+    configs = [c if ":" in c or calibrate is None else config_name(c, calibrate)
+               for c in compare_configs] or [config_name(features, calibrate)]
+    options = {"folds": folds, "seed": seed, "target_precision": target_precision,
+               "bootstrap": bootstrap, "levels": labeled.levels,
+               "n_jobs": n_jobs if n_jobs is not None else (-1 if len(labeled.y) >= 1000 else 1)}
+    test_provenance = None
+    if test is not None:
+        tested, test_provenance = load_labeled(
+            data=test, text_cols=test_text_cols or text_cols or None,
+            label_col=test_label_col or label_col,
+            label_threshold=label_threshold if test_label_threshold is None
+            else test_label_threshold,
+        )
+        options.update(test_texts=tested.texts, test_y=tested.y, test_levels=tested.levels)
+    try:
+        if len(configs) == 1 and len(splits) == 1:
+            features, calibrate = configs[0].partition(":")[::2]
+            report = evaluate(labeled.texts, labeled.y, features=features,
+                              calibrate=calibrate or None, split=splits[0], **options)
+        else:
+            report = compare(labeled.texts, labeled.y, configs, splits=splits, **options)
+    except ValueError as exc:
+        raise DataError(str(exc)) from exc
     report["data"] = provenance
+    if test_provenance is not None:
+        report["test_data"] = test_provenance
     if json_path is not None:
-        Path(json_path).write_text(json.dumps(report, indent=2))
+        Path(json_path).write_text(metrics_json(report) + "\n")
+    if report_dir is not None:
+        write_report(report, report_dir, command=command)
     return report

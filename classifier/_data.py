@@ -157,6 +157,9 @@ class LabeledData:
     n_rows: int
     n_missing_label: int
     source: str = ""
+    #: The raw labels as numbers, before binarising (e.g. Trafficking-10k's 0-6 levels, from
+    #: labels like ``"5-Likely Trafficking"``), for ordinal evaluation.
+    levels: np.ndarray | None = None
 
 
 def prepare_labeled(
@@ -185,5 +188,6 @@ def prepare_labeled(
         n_rows=len(frame),
         n_missing_label=int((~has_label).sum()),
         source=source,
+        levels=_label_values(labels[has_label]),
     )
 

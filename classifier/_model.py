@@ -6,14 +6,19 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 
 import numpy as np
+import pandas as pd
 from sklearn.base import clone
+from sklearn.calibration import CalibratedClassifierCV
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedGroupKFold, cross_val_predict
 from sklearn.pipeline import Pipeline
 
 from . import __version__
+from ._errors import DataError
+from ._explain import Explainer
 from ._features import DEFAULT_FEATURES, make_features
 from ._grouping import group_ads
 from ._metrics import binary_metrics, choose_threshold
@@ -41,7 +46,57 @@ class PriorCorrectedLogisticRegression(LogisticRegression):
         return self
 
 
-def make_pipeline(features: str = DEFAULT_FEATURES, *, C: float = 4.0, seed: int = 0) -> Pipeline:
+#: Methods accepted by ``make_pipeline(calibrate=...)`` and ``--calibrate``.
+CALIBRATION_METHODS = ("sigmoid", "isotonic")
+
+
+class GroupedCalibratedClassifierCV(CalibratedClassifierCV):
+    """scikit-learn's ``CalibratedClassifierCV`` whose internal folds keep groups together.
+
+    ``fit(X, y, groups=...)`` fits the calibration map on out-of-fold scores of
+    :class:`~sklearn.model_selection.StratifiedGroupKFold` folds, so that near-duplicate ads
+    never sit on both sides of a calibration fold: leaked templates would make held-out scores
+    look more reliable than they are, and the calibrated scores over-confident.
+    :func:`train` passes the groups (as ``clf__groups``). Without ``groups`` this is
+    ``CalibratedClassifierCV`` unchanged (stratified folds).
+
+    :func:`make_pipeline` builds it with ``ensemble=False``: one linear model fitted on all
+    the training data, then a monotone map of its decision function (sigmoid or isotonic)
+    fitted on out-of-fold decision values. Explanations therefore still reach the linear
+    model's coefficients, which give exact contributions on its log-odds scale::
+
+        linear = pipeline.named_steps["clf"].calibrated_classifiers_[0].estimator
+        linear.coef_, linear.intercept_
+
+    (:func:`classifier._explain.linear_part` does this.) Sigmoid calibration keeps the score
+    linear in log-odds (``a * decision + b``, so contributions scale by ``a``); isotonic
+    calibration keeps only the order, so contributions explain the ranking of ads but do not
+    add up to the calibrated score.
+    """
+
+    def fit(self, X, y, sample_weight=None, groups=None, **fit_params):
+        """Fit the linear model and the calibration map; see the class docstring."""
+        if groups is None:
+            return super().fit(X, y, sample_weight=sample_weight, **fit_params)
+        cv = 5 if self.cv is None else self.cv
+        if isinstance(cv, int):
+            seed = getattr(self.estimator, "random_state", None)
+            cv = StratifiedGroupKFold(n_splits=cv, shuffle=True, random_state=seed)
+        splits = list(cv.split(X, y, groups))
+        # CalibratedClassifierCV accepts precomputed folds only as its ``cv`` parameter: set
+        # them for this fit and restore the parameter, so clones and saved params stay clean.
+        param = self.cv
+        self.cv = splits
+        try:
+            return super().fit(X, y, sample_weight=sample_weight, **fit_params)
+        finally:
+            self.cv = param
+
+
+def make_pipeline(
+    features: str = DEFAULT_FEATURES, *, C: float = 4.0, seed: int = 0,
+    calibrate: str | None = None,
+) -> Pipeline:
     """Build the unfitted scikit-learn pipeline: normalise, featurise, classify.
 
     Parameters
@@ -52,10 +107,18 @@ def make_pipeline(features: str = DEFAULT_FEATURES, *, C: float = 4.0, seed: int
         Inverse regularisation strength of the logistic regression.
     seed : int
         Random state, for reproducible fits.
+    calibrate : {"sigmoid", "isotonic"}, optional
+        Wrap the classifier in a :class:`GroupedCalibratedClassifierCV` (5 internal folds).
+        By default the scores are only prior-corrected (see
+        :class:`PriorCorrectedLogisticRegression`).
     """
-    return Pipeline(
-        [*make_features(features), ("clf", PriorCorrectedLogisticRegression(C=C, random_state=seed))]
-    )
+    clf = PriorCorrectedLogisticRegression(C=C, random_state=seed)
+    if calibrate is not None:
+        if calibrate not in CALIBRATION_METHODS:
+            raise ValueError(f"unknown calibration {calibrate!r}; choose from "
+                             f"{', '.join(CALIBRATION_METHODS)}")
+        clf = GroupedCalibratedClassifierCV(clf, method=calibrate, cv=5, ensemble=False)
+    return Pipeline([*make_features(features), ("clf", clf)])
 
 
 @dataclass
@@ -65,6 +128,15 @@ class Model:
     pipeline: Pipeline
     threshold: float
     manifest: dict = field(default_factory=dict)
+    #: Out-of-fold scores of the training data that chose the threshold (columns ``label``,
+    #: ``score``, ``group``, ``fold``), set by :func:`train` for model cards and evaluation;
+    #: never saved, so ``None`` for a loaded model.
+    cv_predictions: pd.DataFrame | None = field(default=None, repr=False, compare=False)
+
+    @cached_property
+    def explainer(self) -> Explainer:
+        """Scores and explains feature rows (built once, on first use)."""
+        return Explainer(self.pipeline)
 
     @property
     def model_id(self) -> str:
@@ -78,6 +150,13 @@ class Model:
 
 def grouped_folds(y: np.ndarray, groups: np.ndarray, folds: int, seed: int) -> list:
     """Stratified folds that keep every group (near-duplicates, shared contacts) together."""
+    for label in (0, 1):
+        n_groups = len(np.unique(np.asarray(groups)[np.asarray(y) == label]))
+        if n_groups < folds:
+            raise DataError(
+                f"{folds} folds need at least {folds} groups of near-duplicate ads in each "
+                f"class; class {label} has {n_groups}: use fewer folds or more data"
+            )
     cv = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=seed)
     return list(cv.split(np.zeros(len(y)), y, groups))
 
@@ -96,6 +175,7 @@ def train(
     n_jobs: int | None = None,
     data_info: dict | None = None,
     normalized: Sequence[str] | None = None,
+    calibrate: str | None = None,
 ) -> Model:
     """Fit a model and choose its threshold on held-out folds of the training data.
 
@@ -120,30 +200,42 @@ def train(
     normalized : sequence of str, optional
         ``texts`` already passed through the pipeline's (stateless) normaliser, to save
         normalising them again when a caller trains many models on the same ads.
+    calibrate : {"sigmoid", "isotonic"}, optional
+        Calibrate the scores, see :func:`make_pipeline`; the calibration folds are grouped
+        by ``groups`` too.
+
+    Returns
+    -------
+    Model
+        With :attr:`Model.cv_predictions` holding the out-of-fold training scores.
     """
     texts = [str(t) for t in texts]
     y = np.asarray(y, dtype=np.int64)
     if groups is None:
         groups = group_ads(texts)
-    pipeline = make_pipeline(features, C=C, seed=seed)
+    pipeline = make_pipeline(features, C=C, seed=seed, calibrate=calibrate)
     if normalized is None:
         normalized = pipeline.named_steps["normalize"].transform(texts)
     # The normaliser is stateless, so every fit below starts from the normalised texts;
     # slicing a Pipeline shares its steps, so fitting ``pipeline[1:]`` fits ``pipeline``.
     cv = grouped_folds(y, groups, folds, seed)
+    # A calibrator's own folds must keep near-duplicates together as well.
+    fit_params = {"clf__groups": groups} if calibrate is not None else {}
     oof = cross_val_predict(
-        clone(pipeline[1:]), normalized, y, cv=cv, method="predict_proba", n_jobs=n_jobs
+        clone(pipeline[1:]), normalized, y, cv=cv, method="predict_proba", n_jobs=n_jobs,
+        params=fit_params,
     )[:, 1]
     if threshold is None:
         threshold, rule = choose_threshold(y, oof, target_precision)
     else:
         rule = "given by the user"
-    pipeline[1:].fit(normalized, y)
+    pipeline[1:].fit(normalized, y, **fit_params)
     manifest = {
         "classifier_version": __version__,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "features": features,
-        "params": {"C": C, "seed": seed, "folds": folds, "target_precision": target_precision},
+        "params": {"C": C, "seed": seed, "folds": folds, "target_precision": target_precision,
+                   "calibrate": calibrate},
         "training_data": {
             **(data_info or {}),
             "n_used": int(len(y)),
@@ -158,11 +250,21 @@ def train(
             **binary_metrics(y, oof, threshold),
         },
     }
-    return Model(pipeline=pipeline, threshold=float(threshold), manifest=manifest)
+    fold = np.empty(len(y), dtype=np.int64)
+    for k, (_, test) in enumerate(cv):
+        fold[test] = k
+    cv_predictions = pd.DataFrame({"label": y, "score": oof, "group": groups, "fold": fold})
+    return Model(pipeline=pipeline, threshold=float(threshold), manifest=manifest,
+                 cv_predictions=cv_predictions)
 
 
-# A token with 7+ digits (a phone number), or an e-mail address or URL.
-_PERSONAL = re.compile(r"(?:\d[^\w\s]?){7,}|\w@\w|https?:|www\.")
+# Seven or more digits in one token, or a phone's last 3 + 4 digits split over the words of
+# an n-gram ("014 2987"): a phone number the normaliser missed. Tokens never hold "@" or ".",
+# so an e-mail or URL that escaped masking shows as its pieces: "www", "gmail", "com", ...
+_PERSONAL = re.compile(
+    r"\d{7,}|(?<!\d)\d{3} \d{4}(?!\d)"
+    r"|\b(?:https?|www|com|net|org|gmail|hotmail|yahoo|icloud|protonmail)\b"
+)
 
 
 def vocabulary(pipeline: Pipeline) -> list[str]:
@@ -175,5 +277,5 @@ def vocabulary(pipeline: Pipeline) -> list[str]:
 
 
 def find_personal_data(pipeline: Pipeline) -> list[str]:
-    """Vocabulary entries that look like phone numbers, e-mail addresses or URLs."""
+    """Vocabulary entries that look like pieces of phone numbers, e-mail addresses or URLs."""
     return [t for t in vocabulary(pipeline) if _PERSONAL.search(t)]

@@ -1,57 +1,1118 @@
-"""Text normalisation: fold obfuscated text to plain tokens and mask contact data.
+"""Text normalisation: fold obfuscated ad text to plain tokens and mask contact data.
 
-Interface kept stable for the rest of the package:
+Ads are written to slip past keyword filters and phone scrapers: fancy Unicode letters
+("EXØTiC ƒяєαк", math-bold, full-width, small capitals), spaced letters ("s e x y"), leetspeak
+("s3xy"), digits written as words ("five 8 seven ..."), emoji as code, repeated letters. This
+module undoes these so that the same ad written plainly and obfuscated gives nearly the same
+tokens, and replaces contact data with placeholder tokens so that no model vocabulary holds a
+phone number.
 
-- ``normalize_text(text) -> str``: lower-cased, folded text with contact data masked.
-- ``mask_contacts(text) -> str``: only masks phone numbers, e-mails, URLs and handles.
-- ``extract_contacts(text) -> list[str]``: canonical contact keys (``"phone:5873559233"``,
-  ``"email:a@b.c"``) used to link ads of one vendor.
-- ``TextNormalizer``: stateless scikit-learn transformer around ``normalize_text``.
+Public interface (other modules code against it):
+
+- :func:`normalize_text`: lower-cased, folded text with contact data masked.
+- :func:`mask_contacts`: masks contact data only, keeps everything else (to show ads).
+- :func:`extract_contacts`: canonical contact keys (``"phone:5875550143"``) to link ads.
+- :class:`TextNormalizer`: stateless scikit-learn transformer around :func:`normalize_text`.
+
+Contact data is found on a *skeleton* of the text: a lower-case ASCII string of the same length
+in which every character is replaced by the one it imitates (``"𝟓"`` by ``"5"``, ``"Ｏ"`` by
+``"o"``), by ``"\\x00"`` for invisible marks, ``"\\x01"`` for symbols and emoji and ``"\\x02"``
+for other letters. Spans found on the skeleton index the original text, so that
+:func:`mask_contacts` keeps everything else.
+
+Speed matters (batch scoring needs tens of thousands of ads a second): every rule that needs a
+regular-expression scan of the whole ad first checks a cheap trigger (a substring test on a
+``bytes.translate`` view, or the set of words), and non-ASCII characters are folded through
+tables filled once per distinct character.
 """
 
 from __future__ import annotations
 
+import gzip
+import itertools
 import re
-from collections.abc import Iterable
+import unicodedata
+from collections.abc import Callable, Iterable
+from functools import cache, lru_cache
+from importlib import resources
+from typing import NamedTuple
 
+import decancer_py
+import emoji
 from sklearn.base import BaseEstimator, TransformerMixin
+from unidecode import unidecode
+
+__all__ = [
+    "EMAIL_TOKEN",
+    "EMOJI_PREFIX",
+    "HANDLE_TOKEN",
+    "PHONE_OBF_TOKEN",
+    "PHONE_TOKEN",
+    "URL_TOKEN",
+    "TextNormalizer",
+    "extract_contacts",
+    "mask_contacts",
+    "normalize_text",
+]
 
 PHONE_TOKEN = "xphonex"
+PHONE_OBF_TOKEN = "xphoneobfx"
 EMAIL_TOKEN = "xemailx"
 URL_TOKEN = "xurlx"
+HANDLE_TOKEN = "xhandlex"
+EMOJI_PREFIX = "emoji_"
 
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-_URL = re.compile(r"(?:https?://|www\.)\S+")
-# 10 or 11 digits, optionally separated by spaces, dots, dashes or brackets.
-_PHONE = re.compile(r"(?<!\d)(?:\+?1[\s.\-]*)?\(?\d{3}\)?[\s.\-]*\d{3}[\s.\-]*\d{4}(?!\d)")
-_NON_DIGIT = re.compile(r"\D")
-_SPACES = re.compile(r"\s+")
+# A span is (start, end, replacement, contact key or None).
+_Span = tuple[int, int, str, "str | None"]
+
+# --------------------------------------------------------------------------------------------
+# Unicode folding
+# --------------------------------------------------------------------------------------------
+
+
+class _CharTable(dict):
+    """``str.translate`` table filled on first use of each code point.
+
+    Building the table for all of Unicode at import would take about a second; ads use a few
+    hundred distinct non-ASCII characters, so each is computed once, when first seen.
+    """
+
+    __slots__ = ("_func",)
+
+    def __init__(self, func: Callable[[str], str]) -> None:
+        super().__init__()
+        self._func = func
+
+    def __missing__(self, key: int) -> str:
+        value = self[key] = self._func(chr(key))
+        return value
+
+
+# Letters whose library mapping differs from how ads use them ("hᥱᥣᥣo", "ᥒᥲmᥱ").
+_FOLD_OVERRIDES = {"ᥣ": "l", "ᥲ": "a"}
+
+
+def _fold_char(ch: str) -> str:
+    """Return the lower-case ASCII text that the character ``ch`` stands for."""
+    if ch.isascii():
+        return ch
+    if ch in _FOLD_OVERRIDES:
+        return _FOLD_OVERRIDES[ch]
+    cat = unicodedata.category(ch)
+    if ch.isspace() or cat in ("Zs", "Zl", "Zp", "Cc"):
+        return " "
+    if cat in ("Mn", "Mc", "Me", "Cf"):
+        # Combining marks, joiners, variation selectors and bidi controls are invisible glue;
+        # dropping them rejoins "s\u200bexy" and keycap letters "s⃣n⃣e⃣a⃣k⃣".
+        return ""
+    nfkc = unicodedata.normalize("NFKC", ch)
+    if nfkc.isascii() and nfkc.strip():
+        # Math alphanumerics, full-width and circled letters, ligatures, "…".
+        return nfkc.lower()
+    if cat[0] in "LN":
+        digit = unicodedata.digit(ch, None)
+        if digit is not None:
+            return str(digit)
+        if unicodedata.east_asian_width(ch) in "WF":
+            # Ideographs imitate no Latin letter: transliterate them to separate words.
+            return f" {unidecode(ch).strip().lower()} "
+        # decancer maps look-alikes by shape ("я" -> "r", "ω" -> "w"), as ads use them, where
+        # unidecode transliterates by sound ("я" -> "ia").
+        cured = str(decancer_py.parse(ch))
+        if cured and cured.isascii() and cured.isalnum():
+            return cured
+        translit = unidecode(ch).strip().lower()
+        return translit if translit.isalnum() else " "
+    if cat == "Sc":
+        return " $ "
+    if cat[0] == "P":
+        translit = unidecode(ch)
+        # Keep ASCII punctuation ("’" -> "'", "–" -> "-"), never words ("♡" -> "hearts").
+        if translit and translit.isascii() and not any(c.isalnum() for c in translit):
+            return translit
+    return " "
+
+
+def _skeleton_char(ch: str) -> str:
+    """Return one ASCII character standing for ``ch`` (see module docstring)."""
+    if ch.isspace():
+        return " "
+    digit = unicodedata.digit(ch, None)
+    if digit is not None:
+        return str(digit)
+    folded = _FOLD_TABLE[ord(ch)]
+    if folded == "":
+        return "\x00"
+    if len(folded) == 1 and folded != " ":
+        return folded
+    # Other letters must not act as separators inside a phone number or an e-mail.
+    return "\x02" if unicodedata.category(ch)[0] in "LN" else "\x01"
+
+
+_FOLD_TABLE = _CharTable(_fold_char)
+_SKELETON_TABLE = _CharTable(_skeleton_char)
+# Skin tones carry no meaning for triage and would split one emoji name into many.
+_SKIN_TONES = dict.fromkeys(range(0x1F3FB, 0x1F400))
+_NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]+")
+_NON_NAME = re.compile(r"[^a-z0-9]+")
+_CACHE_SIZE = 50_000
+# Non-ASCII run -> (skeleton, folded text); ads repeat the same fancy words and emoji.
+_run_cache: dict[str, tuple[str, str]] = {}
+_emoji_tokens: dict[str, str] = {}
+
+
+def _emoji_token(chars: str, data: dict) -> str:
+    token = _emoji_tokens.get(chars)
+    if token is None:
+        letter = chars.rstrip("\ufe0f")
+        if len(letter) == 1 and "LATIN" in unicodedata.name(letter, ""):
+            # "Ⓜ" and "🅰" are emoji, but fancy-text ads use them as letters.
+            token = _FOLD_TABLE[ord(letter)]
+        else:
+            name = _NON_NAME.sub("_", unidecode(data["en"]).lower()).strip("_")
+            token = f" {EMOJI_PREFIX}{name} "
+        _emoji_tokens[chars] = token
+    return token
+
+
+def _fold_run(run: str) -> tuple[str, str]:
+    """Return the skeleton and the folded text of a run of non-ASCII characters."""
+    entry = _run_cache.get(run)
+    if entry is None:
+        folded = emoji.replace_emoji(run.translate(_SKIN_TONES), replace=_emoji_token)
+        entry = (run.translate(_SKELETON_TABLE), folded.translate(_FOLD_TABLE))
+        if len(_run_cache) >= _CACHE_SIZE:
+            _run_cache.clear()
+        _run_cache[run] = entry
+    return entry
+
+
+def _fold(text: str) -> str:
+    """Fold non-ASCII characters to ASCII; emoji become ``emoji_<name>`` tokens."""
+    if text.isascii():
+        return text
+    return _NON_ASCII_RUN.sub(lambda m: _fold_run(m.group())[1], text)
+
+
+def _skeleton(text: str) -> tuple[str, str, list[tuple[int, int, str]]]:
+    """Return ``text`` with common characters made ASCII, its skeleton, and its folded runs.
+
+    The first string has no-break spaces and curly apostrophes replaced (same length). The
+    skeleton is a lower-case ASCII string of the same length as ``text`` (see the module
+    docstring). Runs of non-ASCII characters only are folded: a keycap "5️⃣" keeps its ASCII
+    digit and loses the invisible keycap marks instead of becoming an emoji "keycap_5".
+    """
+    if text.isascii():
+        return text, text.lower(), []
+    # The commonest non-ASCII characters, handled in C before the per-run work.
+    text = text.replace("\xa0", " ").replace("\u2019", "'")
+    if text.isascii():
+        return text, text.lower(), []
+    parts = []
+    runs = []
+    pos = 0
+    for m in _NON_ASCII_RUN.finditer(text):
+        skeleton, folded = _fold_run(m.group())
+        parts.append(text[pos : m.start()])
+        parts.append(skeleton)
+        runs.append((m.start(), m.end(), folded))
+        pos = m.end()
+    parts.append(text[pos:])
+    return text, "".join(parts).lower(), runs
+
+
+def _byte_table(mapping: Callable[[int], int]) -> bytes:
+    return bytes(mapping(c) for c in range(256))
+
+
+def _is_letter(c: int) -> bool:
+    return 97 <= c <= 122
+
+
+_ALNUM = _byte_table(lambda c: 1 if chr(c).isascii() and chr(c).isalnum() else 0)
+# Views of the skeleton for cheap substring triggers (bytes.translate runs in C).
+_DIGITS_AS_0 = bytes.maketrans(b"0123456789", b"0" * 10)
+_LETTERS_ONLY = _byte_table(lambda c: c if _is_letter(c) else 32)
+
+# --------------------------------------------------------------------------------------------
+# Contact data
+# --------------------------------------------------------------------------------------------
+
+_DIGIT_WORDS = {
+    "zero": "0", "oh": "0", "one": "1", "two": "2", "three": "3", "four": "4",
+    "five": "5", "six": "6", "seven": "7", "eight": "8", "nine": "9",
+}  # fmt: skip
+# Words that may start a number written in words ("oh" alone is too common to start one).
+_DIGIT_WORD_STARTS = frozenset(w.encode() for w in _DIGIT_WORDS if w != "oh")
+# Letters that stand for digits inside a phone number: O for 0, l and I for 1.
+_LETTER_DIGITS = {"o": "0", "l": "1", "i": "1"}
+_WORD_ALT = "|".join(sorted(_DIGIT_WORDS, key=len, reverse=True))
+# Separators inside an obscured number: blanks and punctuation, never "$" (prices) or newlines.
+_SEP_CHARS = b"\x00\x01\t\x0b\x0c " + bytes(
+    c for c in range(33, 127) if not chr(c).isalnum() and c != ord("$")
+)
+_SEP = b"[" + re.escape(_SEP_CHARS) + b"]{0,4}"
+# Letters for digits may stand next to each other ("5OO1"), never inside a word ("pool",
+# "0143license").
+_TOKEN = (
+    rb"(?:0|(?<![a-z])(?:" + _WORD_ALT.encode() + rb")(?![a-z])"
+    rb"|(?<![a-hjkmnp-z])[oli](?=[oli]*(?![a-z])))"
+)
+# Runs of at least 7 digit tokens, matched on the skeleton with every digit mapped to "0" so
+# that the scan jumps from one "0" to the next.
+_PHONE_RUN_DIGIT = re.compile(rb"0(?<!00)(?:" + _SEP + _TOKEN + rb"){6,}")
+_PHONE_RUN_WORD = re.compile(
+    rb"(?<![a-z])(?:" + _WORD_ALT.encode() + rb")(?![a-z])(?:" + _SEP + _TOKEN + rb"){6,}"
+)
+_PHONE_TOKEN_RX = re.compile(rb"[0-9]|" + _WORD_ALT.encode() + rb"|[oli]")
+_TOKEN_DIGIT = {w.encode(): d for w, d in {**_DIGIT_WORDS, **_LETTER_DIGITS}.items()}
+_TOKEN_DIGIT.update({str(d).encode(): str(d) for d in range(10)})
+# Usual ways to write a North American number; anything else counts as obscured.
+_PLAIN_PHONE = re.compile(
+    r"(?:1(?:[ .-]|\s?\(|)?)?"
+    r"(?:[0-9]{3}(?P<s>[ .-]?)[0-9]{3}(?P=s)[0-9]{4}"
+    r"|[0-9]{3}\)?\s?-?\s?[0-9]{3}\s?-\s?[0-9]{4}"
+    r"|[0-9]{3}\)[ -]?[0-9]{3}[ .-]?[0-9]{4}"
+    r"|[0-9]{3}[-.]?[0-9]{7})"
+)
+_PLAIN_PHONE_BYTES = re.compile(_PLAIN_PHONE.pattern.replace(r"\s", " ").encode())
+_PLAIN_LOCAL = re.compile(r"[0-9]{3}[-. ][0-9]{4}")
+_NOT_DIGITS = bytes(c for c in range(256) if not 48 <= c <= 57)
+_NOT_LETTERS = bytes(c for c in range(256) if not 97 <= c <= 122)
+_DIGITS_ONLY = bytes(c if 48 <= c <= 57 else 32 for c in range(256))
+# Digit-group sizes of a number written with digits only; others ("150/30 200/60") are prices.
+_DIGIT_GROUPINGS = {(10,), (11,), (3, 7), (3, 3, 4), (6, 4), (3, 3, 2, 2), (1, 3, 3, 4)}
+_LONG_NUMBER = b"0" * 7
+_PHONE_CHARS = _byte_table(lambda c: ord("0") if c in _SEP_CHARS or c in b"0123456789oli" else 32)
+
+# A common top-level domain may have the next word glued to it ("gmail.comtext me").
+_EMAIL_DOMAIN = re.compile(
+    rb" ?([a-z0-9-]+(?:\.[a-z0-9-]+)*?\.(?:com|net|org|ca|co|me|io|info|biz|us|uk)"
+    rb"(?!-|\.[a-z0-9])|[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}(?![a-z0-9-]))"
+)
+_EMAIL_LOCAL = _byte_table(lambda c: 1 if c in b"abcdefghijklmnopqrstuvwxyz0123456789._%+-" else 0)
+_HANDLE_NAME = re.compile(rb"[a-z_][a-z0-9_.]{1,29}")
+_MAIL_HOSTS = (b"gmail", b"hotmail", b"yahoo", b"outlook", b"icloud", b"protonmail", b"proton",
+               b"live", b"aol", b"ymail", b"msn")  # fmt: skip
+_EMAIL_SPELLED = re.compile(
+    rb"(?<![a-z0-9._%+-])(?P<user>[a-z0-9][a-z0-9._%+-]*)\s*"
+    rb"(?:[\(\[\{<]\s*at\s*[\)\]\}>]|\s+at\s+(?=(?:" + b"|".join(_MAIL_HOSTS) + rb")\b))\s*"
+    rb"(?P<host>[a-z0-9-]+)\s*(?:[\(\[\{<]\s*dot\s*[\)\]\}>]|\s+dot\s+|\.)\s*"
+    rb"(?P<tld>com|ca|net|org|me|io|co)\b"
+)
+_TLDS = rb"com|ca|net|org|cc|me|co|io|ly|xxx|tv|info|biz|us|uk|link|site|online|club|app"
+# A phone number may follow with no blank: "name.com5875550143".
+_TLD = re.compile(rb"\.(?:" + _TLDS + rb")(?![a-z])")
+# A domain written to dodge link filters: "name .com", "name(.)com", "name dot com".
+_DOMAIN_SPELLED = re.compile(
+    rb"[a-z0-9][a-z0-9-]*(?: \.|[(\[]\.[)\]]| dot |[(\[]dot[)\]])(?:com|net|org|ca)(?![a-z0-9])"
+)
+_DOMAIN_CHAR = _byte_table(lambda c: 1 if c in b"abcdefghijklmnopqrstuvwxyz0123456789.-" else 0)
+_URL_PATH = re.compile(rb"/[a-z0-9\-._~/?#=&%]*")
+# No brackets: a phone number often follows a URL with no blank ("/mia(587) 555-0143").
+_URL_TAIL = rb"[a-z0-9\-._~:/?#\[\]@!$&'*+,;=%]+"
+_HTTP = re.compile(rb"https?:/+" + _URL_TAIL)
+_WWW = re.compile(rb"www\. ?" + _URL_TAIL)
+_HANDLE_KEYWORDS = frozenset(
+    (b"snap", b"snapchat", b"sc", b"kik", b"ig", b"insta", b"instagram", b"twitter",
+     b"telegram", b"tg", b"wechat", b"wickr", b"skype", b"tiktok")
+)  # fmt: skip
+_KEYWORD_HANDLE = re.compile(
+    rb"[a-z]+\s*(?:id|name)?\s*(?:[:=;]+|-+|\bis\b)\s*@?(?P<name>[a-z0-9_][a-z0-9_.-]{2,29})"
+)
+# Words that follow "snap:" or "kik:" without being a user name.
+_NOT_HANDLES = frozenset(
+    (b"me", b"only", b"is", b"available", b"text", b"call", b"dm", b"message", b"ask", b"same",
+     b"add", b"follow", b"my", b"for", b"and", b"or", b"the", b"too", b"also", b"premium",
+     b"yes", b"no")
+)  # fmt: skip
+
+# Priorities when spans overlap: an e-mail contains a domain, a URL may contain a handle.
+_EMAIL_RANK, _URL_RANK, _HANDLE_RANK, _PHONE_RANK = range(4)
+
+
+def _find_all(haystack: bytes, needle: bytes) -> Iterable[int]:
+    start = haystack.find(needle)
+    while start >= 0:
+        yield start
+        start = haystack.find(needle, start + 1)
+
+
+def _phone_spans(sb: bytes, digits: bytes, words: frozenset[bytes], text: str) -> list[_Span]:
+    """Find phone numbers, plain or obscured, in the skeleton bytes ``sb`` of ``text``."""
+    starts = _DIGIT_WORD_STARTS & words
+    if starts:
+        # Digit words may stand anywhere in a number ("5 8 7 5 5 four 0 1 4 3").
+        runs = [m.span() for m in _PHONE_RUN_DIGIT.finditer(digits)]
+        for word in starts:
+            for start in _find_all(sb, word):
+                m = _PHONE_RUN_WORD.match(digits, start)
+                if m:
+                    runs.append((_digits_before(digits, start), m.end()))
+        runs.sort()
+    else:
+        # Only stretches of seven or more digits, O, l, I and separators can hold a number;
+        # scanning just those skips the prices and times of the rest of the ad.
+        runs = []
+        stretches = sb.translate(_PHONE_CHARS)
+        pos = stretches.find(b"0000000")
+        while pos >= 0:
+            start = stretches.rfind(b" ", 0, pos) + 1
+            end = stretches.find(b" ", pos)
+            end = len(sb) if end < 0 else end
+            # One character more, so that look-aheads see the letter after "0143li".
+            runs += [m.span() for m in _PHONE_RUN_DIGIT.finditer(digits, start, end + 1)]
+            pos = stretches.find(b"0000000", end)
+    spans: list[_Span] = []
+    merged: list[list[int]] = []
+    for start, end in runs:  # a run in words may contain one that starts at a digit
+        if merged and start < merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    for start, end in merged:
+        span = _digits_only_phone(sb, digits, start, end, text)
+        if span:
+            spans.append(span)
+            continue
+        # Groups of tokens written without a separator between them: "587", "five", "5o7".
+        groups: list[list[tuple[int, int, str, bool]]] = []
+        last_end = -1
+        for tok in _PHONE_TOKEN_RX.finditer(sb, start, end):
+            word = tok.group()
+            item = (tok.start(), tok.end(), _TOKEN_DIGIT[word], len(word) == 1 and word > b"9")
+            if tok.start() == last_end:
+                groups[-1].append(item)
+            else:
+                groups.append([item])
+            last_end = tok.end()
+        for k, group in enumerate(groups):
+            # "...0143i travel": the pronoun glued after a number, not a 1 ("...014I").
+            if len(group) > 1 and text[group[-1][0]] == "i" and not group[-2][3]:
+                groups[k : k + 1] = [group[:-1], group[-1:]]
+        spans += _phones_in_groups(groups, sb, text)
+    return spans
+
+
+def _digits_before(digits: bytes, start: int) -> int:
+    """Move ``start`` back over the digits written before a digit word ("5 8 seven ...")."""
+    for _ in range(11):
+        pos = start
+        while pos > start - 4 and pos > 0 and digits[pos - 1] in _SEP_CHARS:
+            pos -= 1
+        if pos == start or pos == 0 or digits[pos - 1] != 48:
+            return start
+        start = pos - 1
+        while start > 0 and digits[start - 1] == 48:
+            start -= 1
+    return start
+
+
+def _digits_only_phone(sb: bytes, digits: bytes, start: int, end: int, text: str) -> _Span | None:
+    """Read a run written with digits and separators only; most runs are, and need no parse."""
+    if _PLAIN_PHONE_BYTES.fullmatch(sb, start, end):
+        number = sb[start:end].translate(None, _NOT_DIGITS).decode()
+        token = PHONE_TOKEN if text[start:end].isascii() else PHONE_OBF_TOKEN
+        return start, end, token, f"phone:{number[-10:]}"
+    last_digit = digits.rfind(b"0", start, end) + 1
+    # Letters among the digits are digit words or letters for digits, parsed token by token;
+    # a lone letter after the last digit ("... 0143 i") is not part of the number.
+    if (
+        sb[start:last_digit].translate(None, _NOT_LETTERS)
+        or len(sb[last_digit:end].translate(None, _NOT_LETTERS)) > 1
+    ):
+        return None
+    end = last_digit
+    segment = sb[start:end]
+    number = segment.translate(None, _NOT_DIGITS)
+    if not (len(number) == 10 or (len(number) == 11 and number[0] == ord("1"))):
+        return None
+    sizes = tuple(map(len, segment.translate(_DIGITS_ONLY).split()))
+    if min(sizes) >= 2 and sizes not in _DIGIT_GROUPINGS:
+        return None
+    token = PHONE_TOKEN if _PLAIN_PHONE.fullmatch(text, start, end) else PHONE_OBF_TOKEN
+    return start, end, token, f"phone:{number[-10:].decode()}"
+
+
+def _phones_in_groups(groups: list, sb: bytes, text: str) -> list[_Span]:
+    """Pick phone numbers among the digit groups of one run.
+
+    Every group can start a candidate number. Overlapping candidates are ranked by how uniform
+    their separators are, then by whether they mix multi-digit groups with single digits, so
+    that a stray number before an obscured phone ("24/7 5 8 7 ...", "suite 5 (5 8 7 ...",
+    "22 five eight ...") is left out of it.
+    """
+    candidates = _phone_candidates(groups, sb)
+    if not candidates:
+        # Digits glued before an area code ("5'6587 555 0143": a height, then the phone).
+        sizes = [len(g) if all(_is_digit_token(t) for t in g) else 0 for g in groups]
+        for i in range(len(groups) - 2):
+            if sizes[i] >= 4 and sizes[i + 1] == 3 and sizes[i + 2] == 4:
+                groups = [*groups[:i], groups[i][:-3], groups[i][-3:], *groups[i + 1 :]]
+                candidates = _phone_candidates(groups, sb)
+                break
+    spans: list[_Span] = []
+    used = [False] * len(groups)
+    for *_, i, j in candidates:
+        if any(used[i : j + 1]):
+            continue
+        used[i : j + 1] = [True] * (j + 1 - i)
+        digits = "".join(item[2] for group in groups[i : j + 1] for item in group)
+        start, end = groups[i][0][0], groups[j][-1][1]
+        token = PHONE_TOKEN if _PLAIN_PHONE.fullmatch(text, start, end) else PHONE_OBF_TOKEN
+        spans.append((start, end, token, f"phone:{digits[-10:]}"))
+    return spans + _unmatched_numbers(groups, used, sb, text)
+
+
+def _phone_candidates(groups: list, sb: bytes) -> list[tuple]:
+    """Rank the candidate numbers of a run (see :func:`_phones_in_groups`)."""
+    seps = [sb[groups[k][-1][1] : groups[k + 1][0][0]] for k in range(len(groups) - 1)]
+    candidates = []
+    for i in range(len(groups)):
+        j = _phone_window(groups, seps, i, sb)
+        if j is not None:
+            window = groups[i : j + 1]
+            multi = any(len(g) >= 2 and all(_is_digit_token(t) for t in g) for g in window)
+            mixed = multi and any(len(g) == 1 for g in window)
+            inner = seps[i:j]
+            # Cutting a blank-free join ("24/7" in "24/7 5 8 7 ...") from a number written
+            # with blanks splits a word in two.
+            spaced = bool(inner) and all(b" " in sep for sep in inner)
+            cuts = spaced and (
+                (i > 0 and b" " not in seps[i - 1]) or (j < len(seps) and b" " not in seps[j])
+            )
+            candidates.append((len(set(inner)), cuts, mixed, i, j))
+    candidates.sort()
+    return candidates
+
+
+def _is_digit_token(item: tuple[int, int, str, bool]) -> bool:
+    return item[1] - item[0] == 1 and not item[3]
+
+
+def _phone_window(groups: list, seps: list[bytes], i: int, sb: bytes) -> int | None:
+    """Return the last group of a phone number starting at group ``i``, if there is one."""
+    first = groups[i]
+    # A number neither starts nor ends with a lone letter ("I", "o"), nor starts inside a
+    # word written in leetspeak ("c4ll", "an4l").
+    if len(first) == 1 and first[0][3]:
+        return None
+    if any(item[3] for item in first) and first[0][0] > 0 and _is_letter(sb[first[0][0] - 1]):
+        return None
+    total = 0
+    for j in range(i, len(groups)):
+        if j > i and (b"," in seps[j - 1] or b";" in seps[j - 1]):
+            return None  # a list of prices or times, not one number
+        total += len(groups[j])
+        if total > 11:
+            return None
+        if len(groups[j]) == 1 and groups[j][0][3]:
+            continue
+        window = groups[i : j + 1]
+        # North American numbers: an area code never starts with 0 or 1, a leading 1 is the
+        # country code ("1 5 8 7 ..." is eleven digits, not ten).
+        first_digits = "".join(item[2] for item in window[0])[:2]
+        if total == 10 and first_digits[0] in "01":
+            continue
+        if total == 11 and not (first_digits[0] == "1" and _second_digit(window) not in "01"):
+            continue
+        if total in (10, 11) and _is_phone_window(window):
+            return j
+    return None
+
+
+def _second_digit(window: list) -> str:
+    return [item[2] for group in window for item in group][1]
+
+
+def _is_phone_window(window: list) -> bool:
+    sizes = tuple(len(group) for group in window)
+    digits_only = all(end - start == 1 and not is_letter
+                      for group in window for start, end, _, is_letter in group)  # fmt: skip
+    if digits_only and min(sizes) >= 2:
+        # Digits only, in groups of two or more: only the usual groupings count.
+        return sizes in _DIGIT_GROUPINGS
+    return True
+
+
+def _unmatched_numbers(groups: list, used: list[bool], sb: bytes, text: str) -> list[_Span]:
+    """Mask 7-digit local numbers and long obscured digit runs that form no 10-digit number."""
+    spans: list[_Span] = []
+    for is_used, run in itertools.groupby(zip(used, groups, strict=True), key=lambda x: x[0]):
+        if is_used:
+            continue
+        rest = [group for _, group in run]
+        sizes = tuple(len(group) for group in rest)
+        start, end = rest[0][0][0], rest[-1][-1][1]
+        if sizes == (3, 4) and _PLAIN_LOCAL.fullmatch(text, start, end):
+            if start == 0 or sb[start - 1] != ord("$"):
+                spans.append((start, end, PHONE_TOKEN, None))
+        elif sum(sizes) >= 7 and 2 * sum(size == 1 for size in sizes) >= len(sizes):
+            # Spaced single digits that do not add up to a valid number are still personal data.
+            spans.append((start, end, PHONE_OBF_TOKEN, None))
+    return spans
+
+
+def _at_spans(sb: bytes) -> list[tuple[int, int, int, str, str]]:
+    """E-mail addresses and ``@handles``, found from each "@"."""
+    found = []
+    for at in _find_all(sb, b"@"):
+        domain = _EMAIL_DOMAIN.match(sb, at + 1)
+        stop = at - 1 if at > 0 and sb[at - 1] == 32 else at  # "name @gmail.com"
+        start = stop
+        while start > 0 and _EMAIL_LOCAL[sb[start - 1]]:
+            start -= 1
+        while start < stop and not _ALNUM[sb[start]]:
+            start += 1
+        start = _skip_glued_phone(sb, start, stop)
+        if domain and start < stop:
+            address = sb[start:stop] + b"@" + domain.group(1)
+            found.append((_EMAIL_RANK, start, domain.end(1), EMAIL_TOKEN,
+                          "email:" + address.decode()))  # fmt: skip
+        elif at == 0 or not _EMAIL_LOCAL[sb[at - 1]]:
+            name = _HANDLE_NAME.match(sb, at + 1)
+            # "@five eight seven ...": a number in words after "at", not a user name.
+            if name and name.group().decode() not in _DIGIT_WORDS:
+                name_text = name.group().rstrip(b".")
+                found.append((_HANDLE_RANK, at, at + 1 + len(name_text), HANDLE_TOKEN,
+                              "handle:" + name_text.decode()))  # fmt: skip
+    return found
+
+
+def _skip_glued_phone(sb: bytes, start: int, stop: int) -> int:
+    """Move the start of an e-mail's user name past a phone number glued before it."""
+    pos, n_digits = start, 0
+    while pos < stop and sb[pos] in b"0123456789().+- ":
+        n_digits += 48 <= sb[pos] <= 57
+        pos += 1
+    if n_digits < 10 or pos == stop:  # "123mia@..." is a user name
+        return start
+    while pos < stop and not _ALNUM[sb[pos]]:
+        pos += 1
+    return pos
+
+
+def _url_spans(sb: bytes) -> list[tuple[int, int, int, str, None]]:
+    found = []
+    for rx, needle in ((_HTTP, b"http"), (_WWW, b"www")):
+        if needle in sb:
+            for m in rx.finditer(sb):
+                url = m.group().rstrip(b".,;:!?)]'\"")
+                found.append((_URL_RANK, m.start(), m.start() + len(url), URL_TOKEN, None))
+    if b"dot" in sb or b"(.)" in sb or b"[.]" in sb or b" ." in sb:
+        for m in _DOMAIN_SPELLED.finditer(sb):
+            found.append((_URL_RANK, m.start(), m.end(), URL_TOKEN, None))
+    for m in _TLD.finditer(sb):
+        # A bare domain ("example.com/name"): walk back to its first character.
+        start = m.start()
+        while start > 0 and _DOMAIN_CHAR[sb[start - 1]]:
+            start -= 1
+        while start < m.start() and not _ALNUM[sb[start]]:
+            start += 1
+        if start == m.start() or (start > 0 and sb[start - 1] == ord("_")):
+            continue
+        path = _URL_PATH.match(sb, m.end())
+        found.append((_URL_RANK, start, path.end() if path else m.end(), URL_TOKEN, None))
+    return found
+
+
+def _keyword_handle_spans(
+    sb: bytes, words: frozenset[bytes]
+) -> list[tuple[int, int, int, str, str]]:
+    found = []
+    for keyword in _HANDLE_KEYWORDS & words:
+        for start in _find_all(sb, keyword):
+            if start > 0 and _is_letter(sb[start - 1]):
+                continue
+            m = _KEYWORD_HANDLE.match(sb, start)
+            if not m or m.end() - m.start() > 60:
+                continue
+            name = m.group("name").rstrip(b".-")
+            if name not in _NOT_HANDLES and not name.isdigit():
+                found.append((_HANDLE_RANK, m.start("name"), m.start("name") + len(name),
+                              HANDLE_TOKEN, "handle:" + name.decode()))  # fmt: skip
+    return found
+
+
+class _Analysis(NamedTuple):
+    """What :func:`_analyse` finds in one ad."""
+
+    text: str  # the ad with no-break spaces and curly apostrophes made ASCII (same length)
+    skeleton: str
+    runs: list[tuple[int, int, str]]  # (start, end, folded text) of each non-ASCII run
+    spans: list[_Span]  # contact data, sorted and non-overlapping
+    words: frozenset[bytes]  # the words of the ad that trigger a rule
+
+
+def _analyse(text: str) -> _Analysis:
+    """Compute the skeleton of ``text`` and find its contact data."""
+    text, skel, runs = _skeleton(text)
+    sb = skel.encode("ascii")
+    words = _TRIGGER_WORDS.intersection(sb.translate(_LETTERS_ONLY).split())
+    digits = sb.translate(_DIGITS_AS_0)
+    found: list[tuple[int, int, int, str, str | None]] = []
+    if b"@" in sb:
+        found += _at_spans(sb)
+    if b"at" in words and (b"dot" in words or b"(at)" in sb or b"[at]" in sb):
+        for m in _EMAIL_SPELLED.finditer(sb):
+            key = b"email:%s@%s.%s" % (m.group("user"), m.group("host"), m.group("tld"))
+            found.append((_EMAIL_RANK, m.start(), m.end(), EMAIL_TOKEN, key.decode()))
+    if b"." in sb or b"dot" in sb:
+        found += _url_spans(sb)
+    if not words.isdisjoint(_HANDLE_KEYWORDS):
+        found += _keyword_handle_spans(sb, words)
+    if b"0" in digits or not words.isdisjoint(_DIGIT_WORD_STARTS):
+        for start, end, token, key in _phone_spans(sb, digits, words, text):
+            # The span takes an opening bracket or plus sign: "(587) 555-0143", "+1 587 ...".
+            while start > 0 and sb[start - 1] in b"(+":
+                start -= 1
+            found.append((_PHONE_RANK, start, end, token, key))
+        # Last guard for privacy: no long digit run may reach a model's vocabulary.
+        for start in _find_all(digits, _LONG_NUMBER) if _LONG_NUMBER in digits else ():
+            if start == 0 or digits[start - 1] != 48:
+                end = start + len(_LONG_NUMBER)
+                while end < len(digits) and digits[end] == 48:
+                    end += 1
+                found.append((_PHONE_RANK + 1, start, end, PHONE_TOKEN, None))
+    spans: list[_Span] = []
+    if found:
+        found.sort()
+        for rank, start, end, token, key in found:
+            if rank == _URL_RANK:
+                # A web address glued to an e-mail or another address ("...@gmail.comonly
+                # fans.com/mia"): keep the part outside it.
+                for s, e, _, _ in spans:
+                    if s <= start < e < end:
+                        start = e
+                    elif start < s < end <= e:
+                        end = s
+            if all(end <= s or start >= e for s, e, _, _ in spans):
+                spans.append((start, end, token, key))
+        spans.sort()
+        for k, (start, end, token, key) in enumerate(spans):
+            # A span also takes the invisible marks after it (the keycap of "3️⃣").
+            while end < len(sb) and sb[end] == 0:
+                end += 1
+            spans[k] = (start, end, token, key)
+    # tuple.__new__ skips the namedtuple's Python-level constructor (hot path).
+    return tuple.__new__(_Analysis, (text, skel, runs, spans, words))
+
+
+def _replace_spans(text: str, spans: list[_Span]) -> str:
+    """Replace each span by its token, adding blanks only where the token would touch a word."""
+    if not spans:
+        return text
+    parts = []
+    pos = 0
+    for start, end, token, _ in spans:
+        parts.append(text[pos:start])
+        left = " " if start > 0 and text[start - 1].isalnum() else ""
+        right = " " if end < len(text) and text[end].isalnum() else ""
+        parts.append(f"{left}{token}{right}")
+        pos = end
+    parts.append(text[pos:])
+    return "".join(parts)
 
 
 def mask_contacts(text: str) -> str:
-    """Replace e-mail addresses, URLs and phone numbers with placeholder tokens."""
-    text = _EMAIL.sub(f" {EMAIL_TOKEN} ", text)
-    text = _URL.sub(f" {URL_TOKEN} ", text)
-    return _PHONE.sub(f" {PHONE_TOKEN} ", text)
+    """Replace phone numbers, e-mails, URLs and social handles with placeholder tokens.
+
+    Everything else, case included, is kept, so the result can be shown to a reviewer.
+
+    Parameters
+    ----------
+    text : str
+        Ad text.
+
+    Returns
+    -------
+    str
+        ``text`` with each contact replaced by :data:`PHONE_TOKEN`, :data:`PHONE_OBF_TOKEN`
+        (a number written to evade scrapers), :data:`EMAIL_TOKEN`, :data:`URL_TOKEN` or
+        :data:`HANDLE_TOKEN`.
+
+    Examples
+    --------
+    >>> mask_contacts("Call Mia 587-555-0143 or mia@example.com")
+    'Call Mia xphonex or xemailx'
+    >>> mask_contacts("text five 8 seven 5 five 5 zero one 4 three")
+    'text xphoneobfx'
+    """
+    return _replace_spans(text, _analyse(text).spans)
 
 
 def extract_contacts(text: str) -> list[str]:
-    """Return canonical contact keys found in ``text`` (phones as their last 10 digits)."""
-    keys = [f"email:{m.lower()}" for m in _EMAIL.findall(text)]
-    keys += [f"phone:{_NON_DIGIT.sub('', m)[-10:]}" for m in _PHONE.findall(text)]
-    return sorted(set(keys))
+    """Return the canonical contact keys found in ``text``, to link ads of one vendor.
+
+    Obscured phone numbers (spaced or dotted digits, digit words, ``O`` for 0 and ``l``/``I``
+    for 1, fancy Unicode digits) give the same key as the plainly written number.
+
+    Parameters
+    ----------
+    text : str
+        Ad text.
+
+    Returns
+    -------
+    list of str
+        Sorted unique keys: ``"phone:<last 10 digits>"``, ``"email:<address>"`` and
+        ``"handle:<user name>"``, all lower-case.
+
+    Examples
+    --------
+    >>> extract_contacts("587.555.0143 / five 8 seven 5 five 5 O l 4 3, Mia@Example.com")
+    ['email:mia@example.com', 'phone:5875550143']
+    """
+    return sorted({key for *_, key in _analyse(text).spans if key})
+
+
+# --------------------------------------------------------------------------------------------
+# Word-level rules on folded, lower-case ASCII text
+# --------------------------------------------------------------------------------------------
+
+
+@cache
+def _words() -> frozenset[str]:
+    """English words plus ad vocabulary (see ``classifier/data/normalize/README.md``)."""
+    folder = resources.files("classifier") / "data" / "normalize"
+    with (folder / "english_words.txt.gz").open("rb") as raw, gzip.open(raw, "rt") as f:
+        words = set(f.read().split())
+    ad_words = (folder / "ad_words.txt").read_text(encoding="utf-8").splitlines()
+    words.update(w for w in ad_words if w and not w.startswith("#"))
+    return frozenset(words)
+
+
+_UNITS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9,
+}  # fmt: skip
+_TEENS = {
+    "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
+    "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19,
+}  # fmt: skip
+_TENS = {
+    "twenty": 20, "thirty": 30, "forty": 40, "fourty": 40, "fifty": 50, "sixty": 60,
+    "seventy": 70, "eighty": 80, "ninety": 90,
+}  # fmt: skip
+_NUMBER_WORD_TRIGGERS = frozenset(w.encode() for w in (*_TEENS, *_TENS))
+# Every word that makes :func:`_analyse` or :func:`_normalize_words` run a rule.
+_TRIGGER_WORDS = _HANDLE_KEYWORDS | _DIGIT_WORD_STARTS | _NUMBER_WORD_TRIGGERS | {b"at", b"dot"}
+# Number words from ten up are always numbers ("nineteen years old", "twenty one yo"); single
+# units are left alone ("no one", "the one").
+_NUMBER_WORDS = re.compile(
+    rf"\b(?:(?P<tens>{'|'.join(_TENS)})(?:[ -](?P<unit>{'|'.join(_UNITS)}))?"
+    rf"|(?P<teen>{'|'.join(_TEENS)}))\b"
+)
+
+
+def _number_to_digits(m: re.Match) -> str:
+    if m.group("teen"):
+        return str(_TEENS[m.group("teen")])
+    return str(_TENS[m.group("tens")] + _UNITS.get(m.group("unit") or "", 0))
+
+
+# Class views for triggers: letters and digits "a", anything else "."; leet view: letters
+# "a", leet characters "1".
+_CLASSES = _byte_table(lambda c: ord("a") if chr(c).isascii() and chr(c).isalnum() else ord("."))
+_LEET_CLASSES = _byte_table(
+    lambda c: ord("a") if _is_letter(c) else ord("1") if c in b"013457@$" else ord(" ")
+)
+# Three single characters in a row, with one separator ("s e x y") or two ("s. e. x. y"),
+# looked for in the view padded with a separator at both ends.
+_SPACED_TRIGGERS = (b".a.a.a.", b".a..a..a.")
+# Single letters (or digits) joined by one repeated separator: "s e x y", "s.e.x.y", "b_b_j".
+_SPACED = re.compile(
+    r"[a-z0-9](?<![a-z0-9@$'][a-z0-9])(?P<sep> |[.*_~+/|-] ?)[a-z0-9](?:(?P=sep)[a-z0-9])+"
+    r"(?![a-z0-9@$'])"
+)
+
+
+def _rejoin(m: re.Match) -> str:
+    items = m.group().split(m.group("sep"))
+    if sum(item.isalpha() for item in items) < 2:
+        return m.group()  # "2 4 7", "1.5.0": numbers, not a word
+    joined = "".join(items)
+    if m.group("sep") == " " and len(items) < 4 and joined.translate(_LEET) not in _words():
+        return m.group()  # "a b c", "u r a": ordinary short words
+    return joined
+
+
+_LEET = str.maketrans("013457@$", "oieastas")
+_LEET_RUN = re.compile(r"[013457@$]+")
+_LEET_WORD_CHAR = _byte_table(lambda c: 1 if _is_letter(c) or c in b"0123456789@$" else 0)
+# Other digits, long numbers and "4u" mark prices and abbreviations ("qv150hh", "b4u").
+_NOT_LEET = re.compile(r"[2689]|[0-9]{3}|4u$")
+# A leading "$" for "s" ("$exy"), never a price ("$200").
+_DOLLAR_S = re.compile(r"\$(?<![\w$]\$)(?=[a-z]{2})")
+
+
+@lru_cache(maxsize=_CACHE_SIZE)
+def _unleet(word: str) -> str:
+    if _NOT_LEET.search(word):
+        return word
+    decoded = word.translate(_LEET)
+    if decoded in _words():
+        return decoded
+    # Without a dictionary match, only decode simple substitutions ("c1m", "b00ty").
+    if all(len(set(run)) == 1 for run in _LEET_RUN.findall(word)):
+        return decoded
+    return word
+
+
+def _leet_edits(text: str, b: bytes, view: bytes) -> list[tuple[int, int, str]]:
+    """Decode leetspeak words, found from each leet run between two letters in ``view``."""
+    edits = []
+    for pattern in (b"a1a", b"a11a"):
+        pos = view.find(pattern)
+        while pos >= 0:
+            start, end = pos, pos + len(pattern)
+            while start > 0 and _LEET_WORD_CHAR[b[start - 1]]:
+                start -= 1
+            while end < len(b) and _LEET_WORD_CHAR[b[end]]:
+                end += 1
+            word = text[start:end]
+            decoded = _unleet(word)
+            if decoded != word:
+                edits.append((start, end, decoded))
+            pos = view.find(pattern, end)
+    return edits
+
+
+def _spaced_edits(text: str, classes: bytes) -> list[tuple[int, int, str]]:
+    """Rejoin spaced letters, found from the trigger patterns in the ``classes`` view."""
+    edits = []
+    for trigger in _SPACED_TRIGGERS:
+        pos = classes.find(trigger)
+        while pos >= 0:
+            # ``pos`` is the separator before the first character (one more for the padding).
+            m = _SPACED.match(text, pos)
+            if m:
+                joined = _rejoin(m)
+                if joined != m.group():
+                    edits.append((m.start(), m.end(), joined))
+                pos = classes.find(trigger, m.end())
+            else:
+                pos = classes.find(trigger, pos + 1)
+    return edits
+
+
+# Mask bytes: 0x00 for letters, 0x0F for punctuation, 0xFF for the rest.
+_REPEAT_MASK = _byte_table(
+    lambda c: 0x00 if _is_letter(c)
+    else 0x0F if 33 <= c <= 126 and not chr(c).isalnum()
+    else 0xFF
+)  # fmt: skip
+_DIGIT_OR_UNDERSCORE = _byte_table(lambda c: 1 if 48 <= c <= 57 or c == 95 else 0)
+
+
+@lru_cache(maxsize=2048)
+def _punct_flip(n: int) -> int:
+    """An integer of ``n`` bytes 0x0F, turning the 0x0F punctuation mask bytes into zeros."""
+    return int.from_bytes(b"\x0f" * n, "big")
+
+
+def _repeat_edits(text: str, b: bytes) -> list[tuple[int, int, str]]:
+    """Undo letter repetition ("sooo") and squeeze repeated punctuation ("!!!").
+
+    Equal neighbours are found without a regex scan: with ``x`` the text as one big integer,
+    a zero byte of ``x ^ (x >> 8)`` marks a character equal to the one before it; masks keep
+    letters (two zero bytes in a row: three equal letters) or punctuation.
+    """
+    n = len(b)
+    x = int.from_bytes(b, "big")
+    equal = x ^ (x >> 8)
+    mask = int.from_bytes(b.translate(_REPEAT_MASK), "big")
+    letters = (equal | mask | (mask >> 8)).to_bytes(n, "big")
+    punct = (equal | (mask ^ _punct_flip(n))).to_bytes(n, "big")
+    edits = []
+    pos = letters.find(b"\0\0")
+    while pos >= 0:
+        start, end = pos - 1, pos + 2
+        while start > 0 and _is_letter(b[start - 1]):
+            start -= 1
+        while end < n and _is_letter(b[end]):
+            end += 1
+        # Letters glued to digits ("38ddd") are sizes and codes, not elongated words.
+        if not (
+            (start > 0 and _DIGIT_OR_UNDERSCORE[b[start - 1]])
+            or (end < n and _DIGIT_OR_UNDERSCORE[b[end]])
+        ):
+            word = text[start:end]
+            fixed = _unelongate(word)
+            if fixed != word:
+                edits.append((start, end, fixed))
+        pos = letters.find(b"\0\0", end)
+    pos = punct.find(b"\0")
+    while pos >= 0:
+        end = pos + 1
+        while end < n and punct[end] == 0:
+            end += 1
+        edits.append((pos, end, ""))
+        pos = punct.find(b"\0", end)
+    return edits
+
+
+def _apply_edits(text: str, edits: list[tuple[int, int, str]]) -> str:
+    if not edits:
+        return text
+    edits.sort()
+    parts = []
+    pos = 0
+    for start, end, new in edits:
+        if start < pos:  # a run found twice
+            continue
+        parts.append(text[pos:start])
+        parts.append(new)
+        pos = end
+    parts.append(text[pos:])
+    return "".join(parts)
+
+
+_LETTER_RUN = re.compile(r"([a-z])\1{2,}")
+
+
+@lru_cache(maxsize=_CACHE_SIZE)
+def _unelongate(word: str) -> str:
+    pieces = _LETTER_RUN.split(word)  # [text, letter, text, letter, ..., text]
+    runs = [len(r.group()) for r in _LETTER_RUN.finditer(word)]
+    if len(runs) > 3:
+        return word
+    words = _words()
+    # Prefer a triple ("xxxx" -> "xxx", "bbbbj" -> "bbbj": no English word has one), then a
+    # double letter ("goood" -> "good"), then a single one ("sooo" -> "so"). With no word
+    # found, keep a run of three (abbreviations: "ddd", "bbb") and shorten longer ones.
+    for counts in itertools.product(*([3, 2, 1] for _ in runs)):
+        candidate = _assemble(pieces, counts)
+        if candidate in words:
+            return candidate
+    return _assemble(pieces, [3 if n == 3 else 1 for n in runs])
+
+
+def _assemble(pieces: list[str], counts: Iterable[int]) -> str:
+    out = [pieces[0]]
+    for i, count in enumerate(counts):
+        out.append(pieces[2 * i + 1] * count)
+        out.append(pieces[2 * i + 2])
+    return "".join(out)
+
+
+def _normalize_words(text: str, words: frozenset[bytes]) -> str:
+    """Apply the word-level rules to folded, lower-case ASCII text with contacts masked."""
+    if not words.isdisjoint(_NUMBER_WORD_TRIGGERS):
+        text = _NUMBER_WORDS.sub(_number_to_digits, text)
+    b = text.encode("ascii", "replace")
+    classes = b"." + b.translate(_CLASSES) + b"."
+    if _SPACED_TRIGGERS[0] in classes or _SPACED_TRIGGERS[1] in classes:
+        text = _apply_edits(text, _spaced_edits(text, classes))
+        b = text.encode("ascii", "replace")
+    leet = b.translate(_LEET_CLASSES)
+    if b"a1a" in leet or b"a11a" in leet:
+        text = _apply_edits(text, _leet_edits(text, b, leet))
+        b = text.encode("ascii", "replace")
+    if b"$" in b:
+        text = _DOLLAR_S.sub("s", text)
+        b = text.encode("ascii", "replace")
+    text = _apply_edits(text, _repeat_edits(text, b))
+    if not text.isprintable():  # tabs and newlines
+        return " ".join(text.split())
+    while "  " in text:  # cheaper than split and join for the usual few double blanks
+        text = text.replace("  ", " ")
+    return text.strip(" ")
 
 
 def normalize_text(text: str) -> str:
-    """Lower-case ``text``, mask contact data and squeeze white space."""
-    return _SPACES.sub(" ", mask_contacts(text).lower()).strip()
+    """Fold an ad to plain lower-case tokens, with contact data masked.
+
+    Fancy Unicode letters and digits are folded to ASCII, emoji become ``emoji_<name>`` tokens,
+    spaced letters are rejoined, leetspeak is decoded, letter repetitions are undone, number
+    words from ten up become digits, contact data become placeholder tokens, repeated
+    punctuation and white space are squeezed.
+
+    Parameters
+    ----------
+    text : str
+        Ad text.
+
+    Returns
+    -------
+    str
+        Normalised text; every token matches scikit-learn's default ``token_pattern``.
+
+    Examples
+    --------
+    >>> normalize_text("EXØTiC ƒяєαк 🌹🌹 s e x y, h0t & nineteen yo! 587-555-0143")
+    'exotic freak emoji_rose emoji_rose sexy, hot & 19 yo! xphonex'
+    """
+    if not text:
+        return ""
+    found = _analyse(text)
+    if not found.runs:
+        folded = _replace_spans(found.skeleton, found.spans)
+    else:
+        edits = [(start, end, f" {token} ") for start, end, token, _ in found.spans]
+        edits += _fold_edits(found.text, found.runs, found.spans)
+        folded = _apply_edits(found.text, edits).lower()
+    return _normalize_words(folded, found.words)
+
+
+def _fold_edits(
+    text: str, runs: list[tuple[int, int, str]], spans: list[_Span]
+) -> list[tuple[int, int, str]]:
+    """Fold the non-ASCII runs, or the parts of them that no contact span covers."""
+    if not spans:
+        return runs
+    edits = []
+    for start, end, folded in runs:
+        inside = [(s, e) for s, e, _, _ in spans if s < end and e > start]
+        if not inside:
+            edits.append((start, end, folded))
+            continue
+        pos = start
+        for s, e in inside:  # a run straddling a contact ("3️⃣ 🌹" after a phone)
+            if s > pos:
+                edits.append((pos, s, _fold(text[pos:s])))
+            pos = max(pos, e)
+        if pos < end:
+            edits.append((pos, end, _fold(text[pos:end])))
+    return edits
 
 
 class TextNormalizer(TransformerMixin, BaseEstimator):
-    """Stateless transformer applying :func:`normalize_text` to each document."""
+    """Stateless transformer applying :func:`normalize_text` to each document.
 
-    def fit(self, X: Iterable[str], y=None) -> TextNormalizer:  # noqa: ARG002
+    Examples
+    --------
+    >>> TextNormalizer().fit_transform(["H0T ɢɪʀʟ 🍒 call 587 555 0143"])
+    ['hot girl emoji_cherries call xphonex']
+    """
+
+    def fit(self, X: Iterable[str], y: object = None) -> TextNormalizer:
+        """Do nothing and return the transformer (it learns nothing).
+
+        Parameters
+        ----------
+        X : iterable of str
+            Ignored.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : TextNormalizer
+        """
         return self
 
     def transform(self, X: Iterable[str]) -> list[str]:
+        """Normalise each document.
+
+        Parameters
+        ----------
+        X : iterable of str
+            Ad texts.
+
+        Returns
+        -------
+        list of str
+            One normalised text per input document.
+        """
         return [normalize_text(x) for x in X]

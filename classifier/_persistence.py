@@ -34,6 +34,7 @@ FORMAT_VERSION = 1
 TRUSTED_TYPES = (
     "classifier._normalize.TextNormalizer",
     "classifier._features.WordTfidfVectorizer",
+    "classifier._features.ContactMasker",
     "classifier._model.PriorCorrectedLogisticRegression",
     "classifier._indicators.IndicatorFeatures",
     # A calibrated model (``train(calibrate=...)``): the wrapper and the two private
