@@ -13,8 +13,10 @@ import scipy.sparse as sp
 from scipy.special import expit
 from sklearn.pipeline import Pipeline
 
-#: Name of the indicator block in the feature union, and the prefix of its columns.
+#: Name of the indicator block in the feature union.
 INDICATOR_BLOCK = "indicators"
+#: Blocks whose columns are named indicators (reported in the ``indicators`` column).
+INDICATOR_BLOCKS = (INDICATOR_BLOCK, "rules")
 
 
 def linear_part(pipeline: Pipeline) -> tuple[np.ndarray, float]:
@@ -41,11 +43,9 @@ def feature_labels(pipeline: Pipeline) -> tuple[np.ndarray, np.ndarray]:
         if transformer == "drop":
             continue
         names = [str(n) for n in transformer.get_feature_names_out()]
-        if name == INDICATOR_BLOCK:
-            labels.extend(f"ind:{n.removeprefix('ind_')}" for n in names)
-        else:
-            labels.extend(names)
-        is_indicator.extend([name == INDICATOR_BLOCK] * len(names))
+        indicator = name in INDICATOR_BLOCKS
+        labels.extend(f"ind:{n.removeprefix('ind_')}" if indicator else n for n in names)
+        is_indicator.extend([indicator] * len(names))
     return np.asarray(labels, dtype=object), np.asarray(is_indicator, dtype=bool)
 
 

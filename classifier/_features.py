@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+import importlib.resources
 import re
+import tomllib
 from collections.abc import Iterable
 from itertools import repeat
 
@@ -23,7 +26,8 @@ from ._normalize import TextNormalizer, mask_contacts
 #:
 #: - ``words``: contact masking and lower-casing only, word 1-2-gram TF-IDF (the baseline);
 #: - ``normalized``: full obfuscation-proof normalisation, then word 1-2-gram TF-IDF;
-#: - ``full``: ``normalized`` plus the named indicator features (the default);
+#: - ``full``: ``normalized`` plus the named indicator features and the ChainBreaker rule
+#:   features (the default);
 #: - ``chars``: ``full`` plus character 2-5-gram TF-IDF (slower; for comparison).
 FEATURE_SETS = ("words", "normalized", "full", "chars")
 DEFAULT_FEATURES = "full"
@@ -53,12 +57,55 @@ def make_features(features: str = DEFAULT_FEATURES) -> list[tuple[str, object]]:
         raise ValueError(f"unknown feature set {features!r}; choose from {', '.join(FEATURE_SETS)}")
     blocks = [("words", _word_vectorizer())]
     if features in ("full", "chars"):
-        blocks.append((INDICATOR_BLOCK, IndicatorFeatures()))
+        blocks += [(INDICATOR_BLOCK, IndicatorFeatures()), ("rules", RuleFeatures())]
     if features == "chars":
         blocks.append(("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=2,
                                                 sublinear_tf=True, dtype=np.float32)))
     normalizer = ContactMasker() if features == "words" else TextNormalizer()
     return [("normalize", normalizer), ("features", FeatureUnion(blocks))]
+
+
+@functools.cache
+def _rules(name: str) -> tuple[tuple[str, ...], tuple[re.Pattern, ...]]:
+    text = importlib.resources.files("classifier").joinpath("data", f"{name}.toml").read_text(
+        encoding="utf-8")
+    rules = tomllib.loads(text)
+    patterns = tuple(
+        re.compile(r"(?<!\w)(?:" + "|".join(rule["patterns"]) + ")")
+        for rule in rules.values()
+    )
+    return tuple(rules), patterns
+
+
+class RuleFeatures(TransformerMixin, BaseEstimator):
+    """Binary features, one per rule of a packaged rule file, each checked on its own.
+
+    Unlike :class:`~classifier._indicators.IndicatorFeatures`, whose single-pass scan lets
+    one indicator claim a stretch of text, every rule here sees the whole ad, so rules may
+    overlap the indicators. The default, ``chainbreaker_rules``, holds the rules that labelled
+    the public ChainBreaker dataset (see ``classifier/data/chainbreaker_rules.toml``).
+
+    Parameters
+    ----------
+    rules : str
+        Name of a TOML file in ``classifier/data`` (without ``.toml``).
+    """
+
+    def __init__(self, rules: str = "chainbreaker_rules"):
+        self.rules = rules
+
+    def fit(self, X: Iterable[str], y=None) -> RuleFeatures:  # noqa: ARG002
+        _rules(self.rules)  # fail early on a missing or broken rule file
+        return self
+
+    def transform(self, X: Iterable[str]) -> sp.csr_matrix:
+        _, patterns = _rules(self.rules)
+        dense = np.array([[p.search(x) is not None for p in patterns] for x in X],
+                         dtype=np.float64).reshape(-1, len(patterns))
+        return sp.csr_matrix(dense)
+
+    def get_feature_names_out(self, input_features=None) -> np.ndarray:  # noqa: ARG002
+        return np.asarray(_rules(self.rules)[0], dtype=object)
 
 
 class ContactMasker(TransformerMixin, BaseEstimator):

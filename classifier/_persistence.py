@@ -35,6 +35,7 @@ TRUSTED_TYPES = (
     "classifier._normalize.TextNormalizer",
     "classifier._features.WordTfidfVectorizer",
     "classifier._features.ContactMasker",
+    "classifier._features.RuleFeatures",
     "classifier._model.PriorCorrectedLogisticRegression",
     "classifier._indicators.IndicatorFeatures",
     # A calibrated model (``train(calibrate=...)``): the wrapper and the two private

@@ -296,12 +296,13 @@ def report_markdown(result: dict, *, title: str = "Evaluation report",
     if command:
         lines += ["", "```sh", command, "```"]
     lines += ["", "## Set-up", ""]
+    transfer = result.get("protocol") == "cross-dataset"
     if data:
         source = data.get("source", "?")
         digest = str(data.get("sha256", ""))[:12]
         lines.append(f"- **Data**: `{source}`" + (f" (SHA-256 `{digest}…`)" if digest else "")
-                     + f", {result['n']:,} labelled ads.")
-    if result.get("protocol") == "cross-dataset":
+                     + f", {result['n_train'] if transfer else result['n']:,} labelled ads.")
+    if transfer:
         test = result.get("test_data", {})
         lines.append(f"- **Protocol**: cross-dataset. Each model is trained on all "
                      f"{result.get('n_train', 0):,} training ads (threshold from "
@@ -316,9 +317,12 @@ def report_markdown(result: dict, *, title: str = "Evaluation report",
     if result.get("target_precision") is not None:
         lines.append(f"- **Threshold rule**: the lowest threshold with held-out precision >= "
                      f"{result['target_precision']:g} on the inner folds (else the F1-optimal "
-                     "one); the metrics at threshold flag each ad at its own fold's threshold.")
+                     "one); the metrics at threshold flag each ad at "
+                     + ("the trained model's threshold." if transfer
+                        else "its own fold's threshold."))
     if stats:
-        lines.append(f"- **Groups**: {stats['n_groups']:,} groups of near-duplicate ads and "
+        lines.append(f"- **Groups**{' (test data)' if transfer else ''}: "
+                     f"{stats['n_groups']:,} groups of near-duplicate ads and "
                      f"ads sharing a contact; {stats['ads_in_multi_groups']:,} ads "
                      f"({stats['share_in_multi_groups']:.0%}) are in groups of two or more, "
                      f"the largest has {stats['largest_group']:,}.")

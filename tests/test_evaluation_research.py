@@ -364,7 +364,8 @@ def test_explanations_reach_the_calibrated_models_coefficients(calibrated, ads):
     coef, intercept = linear_part(pipeline)
     linear = pipeline.named_steps["clf"].calibrated_classifiers_[0].estimator
     np.testing.assert_array_equal(coef, linear.coef_.ravel())
-    X = pipeline[:-1].transform(ads["text"].tolist())
+    steps = pipeline.named_steps
+    X = steps["features"].transform(steps["normalize"].transform(ads["text"].tolist()))
     decision = X @ coef + intercept
     scores = calibrated.predict_proba(ads["text"])
     order = np.argsort(decision)

@@ -140,3 +140,13 @@ def test_evaluate_report_on_the_command_line(small_csv, tmp_path):
     saved = json.loads((out / "metrics.json").read_text())
     assert saved["data"]["source"] == str(small_csv)
     assert saved["bootstrap"]["n_resamples"] == 100
+
+
+def test_cross_dataset_report(ads):
+    """A cross-dataset result names both data sets' sizes and the single threshold."""
+    result = classifier.evaluate(ads["text"][:30], ads["label"][:30], folds=3, bootstrap=50,
+                                 test_texts=ads["text"][30:], test_y=ads["label"][30:])
+    text = report_markdown(result)
+    assert "cross-dataset" in text
+    assert "trained on all 30 training ads" in text and "(18 ads)" in text
+    assert "the trained model's threshold" in text
