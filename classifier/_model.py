@@ -260,10 +260,10 @@ def train(
 
 # Seven or more digits in one token, or a phone's last 3 + 4 digits split over the words of
 # an n-gram ("014 2987"): a phone number the normaliser missed. Tokens never hold "@" or ".",
-# so an e-mail or URL that escaped masking shows as its pieces: "www", "gmail", "com", ...
+# so an e-mail or URL that escaped masking shows as its pieces ("www", "com").
 _PERSONAL = re.compile(
     r"\d{7,}|(?<!\d)\d{3} \d{4}(?!\d)"
-    r"|\b(?:https?|www|com|net|org|gmail|hotmail|yahoo|icloud|protonmail)\b"
+    r"|\b(?:https?|www|com)\b"
 )
 
 
