@@ -24,6 +24,7 @@ from ._evaluation import SPLITS, compare, evaluate, threshold_table  # noqa: E40
 from ._explain import Explainer  # noqa: E402
 from ._features import FEATURE_SETS, make_features  # noqa: E402
 from ._grouping import duplicate_stats, group_ads  # noqa: E402
+from ._indicators import INDICATOR_NAMES, IndicatorFeatures, find_indicators  # noqa: E402
 from ._metrics import binary_metrics, choose_threshold  # noqa: E402
 from ._model import CALIBRATION_METHODS, Model, make_pipeline, train  # noqa: E402
 from ._modelcard import model_card, write_model_card  # noqa: E402
@@ -44,11 +45,13 @@ __all__ = [
     "CALIBRATION_METHODS",
     "DATASETS",
     "FEATURE_SETS",
+    "INDICATOR_NAMES",
     "SCORE_COLUMNS",
     "SPLITS",
     "ClassifierError",
     "DataError",
     "Explainer",
+    "IndicatorFeatures",
     "Model",
     "ModelError",
     "TextNormalizer",
@@ -61,6 +64,7 @@ __all__ = [
     "evaluate",
     "extract_contacts",
     "fetch_dataset",
+    "find_indicators",
     "group_ads",
     "load_dataset",
     "load_default_model",

@@ -98,6 +98,9 @@ class RuleFeatures(TransformerMixin, BaseEstimator):
         _rules(self.rules)  # fail early on a missing or broken rule file
         return self
 
+    def __sklearn_is_fitted__(self) -> bool:
+        return True  # stateless
+
     def transform(self, X: Iterable[str]) -> sp.csr_matrix:
         _, patterns = _rules(self.rules)
         dense = np.array([[p.search(x) is not None for p in patterns] for x in X],
@@ -116,6 +119,9 @@ class ContactMasker(TransformerMixin, BaseEstimator):
 
     def fit(self, X: Iterable[str], y=None) -> ContactMasker:  # noqa: ARG002
         return self
+
+    def __sklearn_is_fitted__(self) -> bool:
+        return True  # stateless
 
     def transform(self, X: Iterable[str]) -> list[str]:
         return [mask_contacts(x).lower() for x in X]

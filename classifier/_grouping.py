@@ -24,12 +24,14 @@ memory of each index.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import itertools
 import math
 import re
 import zlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from functools import lru_cache
 
 import numpy as np
@@ -148,21 +150,21 @@ def group_ads(
     first_raw_of_contact: dict[str, int] = {}
     contact_a: list[int] = []
     contact_b: list[int] = []
-    r = 0
-    for digests, rows, chunk_signatures, contacts in sketched:
+    offset = 0
+    for digests, rows, chunk_signatures, contact_rows, contact_keys in sketched:
         new_rows = []
-        for digest, row, raw_contacts in zip(digests, rows, contacts, strict=True):
+        for r, (digest, row) in enumerate(zip(digests, rows, strict=True), start=offset):
             if digest is not None:
                 cid = content_index.get(digest)
                 if cid is None:
                     cid = content_index[digest] = len(content_index)
                     new_rows.append(row)
                 content_of_raw[r] = cid
-            for contact in raw_contacts:
-                contact_a.append(r)
-                contact_b.append(first_raw_of_contact.setdefault(contact, r))
-            r += 1
         signatures.append(chunk_signatures[new_rows])
+        for r, key in zip(contact_rows, contact_keys, strict=True):
+            contact_a.append(offset + r)
+            contact_b.append(first_raw_of_contact.setdefault(key, offset + r))
+        offset += len(digests)
     del raw, content_index, first_raw_of_contact
     signatures = np.concatenate(signatures)
 
@@ -291,7 +293,7 @@ def _sketch(
     num_perm: int,
     seed: int,
     link_contacts: bool,
-) -> tuple[list[bytes | None], list[int], np.ndarray, list[list[str]]]:
+) -> tuple[list[bytes | None], list[int], np.ndarray, list[int], list[str]]:
     """Normalise, dedupe and MinHash a chunk of texts, and extract their contacts.
 
     Returns
@@ -303,8 +305,9 @@ def _sketch(
         Row of each text's signature in ``signatures`` (-1 without a digest).
     signatures : ndarray of uint32, shape (n_distinct, num_perm)
         MinHash signatures of the distinct word sequences of the chunk.
-    contacts : list of list of str
-        Phone and e-mail keys of each text (empty lists when ``link_contacts`` is false).
+    contact_rows, contact_keys : list of int, list of str
+        Phone and e-mail keys, with the position of the text they were found in (empty
+        when ``link_contacts`` is false).
     """
     digests: list[bytes | None] = []
     rows: list[int] = []
@@ -318,12 +321,13 @@ def _sketch(
         key = " ".join(words)
         rows.append(distinct.setdefault(key, len(distinct)))
         digests.append(hashlib.blake2b(key.encode(), digest_size=16).digest())
-    if link_contacts:
-        contacts = [
-            [key for key in extract_contacts(t) if key.startswith(_LINK_KINDS)] for t in texts
-        ]
-    else:
-        contacts = [[] for _ in texts]
+    contact_rows: list[int] = []
+    contact_keys: list[str] = []
+    for i, text in enumerate(texts if link_contacts else ()):
+        for key in extract_contacts(text):
+            if key.startswith(_LINK_KINDS):
+                contact_rows.append(i)
+                contact_keys.append(key)
 
     # Shingles arrive hashed, hence hashfunc=int; datasketch pre-mixes every input hash
     # with a MurmurHash3 finalizer before permuting it.
@@ -335,7 +339,7 @@ def _sketch(
         minhash.clear()
         minhash.update_batch(hashes.tolist())
         signatures[i] = minhash.hashvalues
-    return digests, rows, signatures, contacts
+    return digests, rows, signatures, contact_rows, contact_keys
 
 
 @lru_cache(maxsize=32)
@@ -366,24 +370,27 @@ def _band_links(
     """
     cols = np.concatenate([np.arange(band * r, (band + 1) * r) for band in bands])
     sub = np.ascontiguousarray(signatures[:, cols])
-    lsh = MinHashLSH(num_perm=len(cols), params=(len(bands), r))
-    with lsh.insertion_session() as session:
-        for i, values in enumerate(sub):
-            session.insert(
-                i, LeanMinHash(seed=seed, hashvalues=values, scheme=_SCHEME),
-                check_duplication=False,
-            )
-    del sub
     members: list[int] = []
     sizes: list[int] = []
-    for table in lsh.hashtables:
-        # Storage objects expose keys() but are not iterable themselves.
-        for bucket in table.keys():  # noqa: SIM118
-            keys = table.get(bucket)
-            if len(keys) > 1:
-                members.extend(keys)
-                sizes.append(len(keys))
-    del lsh
+    # The index is millions of small sets and no reference cycle: garbage collection
+    # passes over them would cost a fifth of the time and reclaim nothing.
+    with _gc_paused():
+        lsh = MinHashLSH(num_perm=len(cols), params=(len(bands), r))
+        with lsh.insertion_session() as session:
+            for i, values in enumerate(sub):
+                session.insert(
+                    i, LeanMinHash(seed=seed, hashvalues=values, scheme=_SCHEME),
+                    check_duplication=False,
+                )
+        del sub
+        for table in lsh.hashtables:
+            # Storage objects expose keys() but are not iterable themselves.
+            for bucket in table.keys():  # noqa: SIM118
+                keys = table.get(bucket)
+                if len(keys) > 1:
+                    members.extend(keys)
+                    sizes.append(len(keys))
+        del lsh
     bucket_of = np.repeat(np.arange(len(sizes), dtype=np.int64), sizes)
     min_equal = math.ceil(threshold * signatures.shape[1] - 1e-9)
     return _verified_links(signatures, np.asarray(members, dtype=np.int64), bucket_of, min_equal)
@@ -425,6 +432,18 @@ def _verified_links(
     if not a:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     return np.concatenate(a), np.concatenate(b)
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector (if enabled) within the block."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _first_positions(ids: np.ndarray, n_ids: int) -> np.ndarray:

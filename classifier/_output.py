@@ -78,7 +78,8 @@ class TableWriter:
             self._parquet.write_table(table)
         elif self.fmt == "jsonl":
             if len(frame):
-                text = frame.to_json(orient="records", lines=True, force_ascii=False)
+                text = frame.to_json(orient="records", lines=True, force_ascii=False,
+                                     double_precision=15)  # pandas' default keeps 10 digits
                 # pandas >= 3 ends the last line with a newline, older versions do not.
                 self._fh.write(text if text.endswith("\n") else text + "\n")
         else:
