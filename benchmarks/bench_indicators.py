@@ -8,7 +8,8 @@ Usage::
 The ads are normalised first (not timed). After one warm-up pass, which fills the per-string
 caches as a long-running scorer would have them, prints the best and the median time per ad
 of ``transform`` over the repeats, as CPU time of this process (robust on a busy machine) and
-as wall time. The budget for batch scoring at 20,000 ads/s on two cores is about 25 us per ad.
+as wall time, and the CPU time of a fixed pure-Python reference loop (to compare machines and
+load). The budget for batch scoring at 20,000 ads/s on two cores is about 25 us per ad.
 
 ``--rates`` prints how often each indicator fires among ads labelled 1 and 0.
 ``--quality`` compares binary and log1p indicator values with logistic regression in a
@@ -41,21 +42,31 @@ def _load() -> tuple[list[str], list[str], np.ndarray]:
     return raw, [normalize_text(text) for text in raw], frame["label"].to_numpy(dtype=int)
 
 
+def _reference_ms() -> float:
+    # A fixed pure-Python loop, to compare runs on machines of different speed or load.
+    start = time.process_time()
+    sum(range(10**6))
+    return (time.process_time() - start) * 1e3
+
+
 def speed(texts: list[str], repeats: int) -> None:
     est = IndicatorFeatures()
     est.transform(texts)  # warm-up
+    reference = [_reference_ms()]
     cpu, wall = [], []
     for _ in range(repeats):
         start_cpu, start_wall = time.process_time(), time.perf_counter()
         est.transform(texts)
         cpu.append((time.process_time() - start_cpu) / len(texts) * 1e6)
         wall.append((time.perf_counter() - start_wall) / len(texts) * 1e6)
+        reference.append(_reference_ms())
     print(
         f"{len(texts)} ads, mean {np.mean([len(t) for t in texts]):.0f} chars after "
         f"normalisation; transform, us/ad: CPU best {min(cpu):.1f} median "
         f"{statistics.median(cpu):.1f}; wall best {min(wall):.1f} median "
         f"{statistics.median(wall):.1f}"
     )
+    print(f"reference loop sum(range(10**6)): best {min(reference):.1f} ms CPU")
 
 
 def rates(texts: list[str], labels: np.ndarray) -> None:

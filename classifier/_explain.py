@@ -17,6 +17,8 @@ from sklearn.pipeline import Pipeline
 INDICATOR_BLOCK = "indicators"
 #: Blocks whose columns are named indicators (reported in the ``indicators`` column).
 INDICATOR_BLOCKS = (INDICATOR_BLOCK, "rules")
+# Indicator-block columns that measure rather than fire.
+_NOT_INDICATORS = ("ind:age_stated", "ind:age_min_scaled")
 
 
 def linear_part(pipeline: Pipeline) -> tuple[np.ndarray, float]:
@@ -98,10 +100,14 @@ class Explainer:
         ]
 
     def indicators(self, X: sp.csr_matrix) -> list[list[str]]:
-        """For each row, the indicator features that fired (non-zero), in column order."""
-        X = sp.csr_matrix(X[:, np.flatnonzero(self.is_indicator)])
-        names = np.array([s.removeprefix("ind:") for s in self.labels[self.is_indicator]],
-                         dtype=object)
+        """For each row, the indicators that fired (non-zero), in column order.
+
+        ``age_stated`` and ``age_min_scaled`` are measurements, not indicators, and are left
+        out; the age flags (``age_min_le_18``, ...) are kept.
+        """
+        keep = self.is_indicator & ~np.isin(self.labels, _NOT_INDICATORS)
+        X = sp.csr_matrix(X[:, np.flatnonzero(keep)])
+        names = np.array([s.removeprefix("ind:") for s in self.labels[keep]], dtype=object)
         return [names[X.indices[a:b]].tolist() for a, b in zip(X.indptr[:-1], X.indptr[1:],
                                                                strict=True)]
 

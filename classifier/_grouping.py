@@ -312,8 +312,17 @@ def _sketch(
     digests: list[bytes | None] = []
     rows: list[int] = []
     distinct: dict[str, int] = {}
-    for text in texts:
+    contact_rows: list[int] = []
+    contact_keys: list[str] = []
+    for i, text in enumerate(texts):
+        # Both calls analyse the same text back to back, so that a cache of the last
+        # analysis in the normaliser can serve the second.
         words = _WORD.findall(normalize_text(text))
+        if link_contacts:
+            for contact in extract_contacts(text):
+                if contact.startswith(_LINK_KINDS):
+                    contact_rows.append(i)
+                    contact_keys.append(contact)
         if len(words) < min_tokens:
             digests.append(None)
             rows.append(-1)
@@ -321,13 +330,6 @@ def _sketch(
         key = " ".join(words)
         rows.append(distinct.setdefault(key, len(distinct)))
         digests.append(hashlib.blake2b(key.encode(), digest_size=16).digest())
-    contact_rows: list[int] = []
-    contact_keys: list[str] = []
-    for i, text in enumerate(texts if link_contacts else ()):
-        for key in extract_contacts(text):
-            if key.startswith(_LINK_KINDS):
-                contact_rows.append(i)
-                contact_keys.append(key)
 
     # Shingles arrive hashed, hence hashfunc=int; datasketch pre-mixes every input hash
     # with a MurmurHash3 finalizer before permuting it.

@@ -12,8 +12,8 @@ import bz2
 import gzip
 import io
 import itertools
-import lzma
 import json
+import lzma
 import re
 import sys
 import warnings

@@ -14,10 +14,12 @@ from classifier._dask import score_dask, score_file_dask  # noqa: E402
 
 @pytest.fixture(scope="module")
 def client():
-    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
-                                  dashboard_address=None) as cluster:
-        with distributed.Client(cluster) as c:
-            yield c
+    with (
+        distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
+                                 dashboard_address=None) as cluster,
+        distributed.Client(cluster) as c,
+    ):
+        yield c
 
 
 def test_dask_equals_local_with_row_number_ids(client, model, ads):
