@@ -1,4 +1,4 @@
-"""Command line: ``classifier train | score | explain | evaluate``.
+"""Command line: ``classifier train | score | explain | evaluate | dedup``.
 
 Each command parses its options, calls the matching function of ``classifier._commands``
 and prints what it returns. Problems a user can fix end with one line on stderr.
@@ -164,6 +164,42 @@ def score_cmd(source: str | None, texts: tuple[str, ...], quiet: bool, **kwargs)
         )
     if result["problems"]:
         sys.exit(EXIT_PARTIAL)
+
+
+@cli.command("dedup")
+@click.argument("source", metavar="INPUT")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True), metavar="PATH",
+              help="Output file (.csv, .tsv, .jsonl, .parquet) or - for stdout (default).")
+@click.option("--text-col", "text_cols", multiple=True, metavar="COL",
+              help="Text column; repeat to join several. Default: text.")
+@click.option("--id-col", metavar="COL",
+              help="Column copied to the id column (default: the 0-based row number).")
+@click.option("--threshold", type=click.FloatRange(0, 1, min_open=True), metavar="J",
+              help="MinHash Jaccard similarity (word 3-grams) above which two ads are "
+                   "near-duplicates (default: 0.4).")
+@click.option("--no-contacts", "link_contacts", flag_value=False, default=True,
+              help="Do not link ads that share a phone number or e-mail address.")
+@click.option("--jobs", type=click.IntRange(1), metavar="N",
+              help="Worker processes (default: all cores).")
+@click.option("--input-format", type=click.Choice(["csv", "tsv", "jsonl", "parquet", "lines"]),
+              help="Input format (default: from the extension; stdin: one ad per line).")
+@click.option("--output-format", type=click.Choice(["csv", "tsv", "jsonl", "parquet"]),
+              help="Output format (default: from the extension; stdout: csv).")
+def dedup_cmd(**kwargs) -> None:
+    """Group near-duplicate ads (one template) and ads sharing a phone number or e-mail.
+
+    Writes id and group for every input row, in input order, and prints the duplicate
+    statistics on stderr. Reviewers can then look at one ad per group.
+    """
+    from ._commands import run_dedup
+
+    stats = run_dedup(**kwargs)
+    click.echo(
+        f"{stats['n_ads']:,} ads in {stats['n_groups']:,} groups; {stats['n_singletons']:,} "
+        f"singletons, {stats['ads_in_multi_groups']:,} ads in {stats['n_multi_groups']:,} groups "
+        f"of 2 or more, largest {stats['largest_group']:,} ({stats['seconds']:.1f} s)",
+        err=True,
+    )
 
 
 @cli.command("explain")

@@ -12,23 +12,26 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
 from ._dask import score_file_dask
+from ._data import check_columns, join_text
 from ._datasets import load_labeled
 from ._defaults import load_default_model
 from ._errors import DataError
 from ._evaluation import compare, config_name, evaluate
 from ._explain import Explainer
 from ._features import DEFAULT_FEATURES
+from ._grouping import duplicate_stats, group_ads
 from ._model import Model, train
 from ._modelcard import write_model_card
 from ._normalize import mask_contacts
 from ._output import TableWriter
 from ._persistence import load_model, save_model
 from ._scoring import score_file, score_frame
-from ._stream import input_size
+from ._stream import input_size, iter_chunks
 
 
 def _model(model_dir: str | Path | None) -> Model:
@@ -151,6 +154,37 @@ def _progress_bar(source: str | Path | None) -> Iterator[Callable[[int, int], No
             bar.update(max(0, min(bytes_read, size) - bar.n))
 
         yield update
+
+
+def run_dedup(
+    *,
+    source: str | Path,
+    output: str | Path | None = None,
+    text_cols: Sequence[str] = (),
+    id_col: str | None = None,
+    input_format: str | None = None,
+    output_format: str | None = None,
+    threshold: float | None = None,
+    link_contacts: bool = True,
+    jobs: int | None = None,
+) -> dict:
+    """Group near-duplicate ads and ads sharing a contact; write ``id`` and ``group`` per row.
+
+    Returns :func:`classifier.duplicate_stats` of the groups, plus ``output`` and ``seconds``.
+    """
+    started = time.perf_counter()
+    chunks = [c.frame for c in iter_chunks(source, fmt=input_format, chunksize=100_000)]
+    frame = pd.concat(chunks, ignore_index=True) if chunks else pd.DataFrame({"text": []})
+    text_cols = text_cols or ("text",)
+    check_columns(frame, [*text_cols, *([id_col] if id_col else [])], source=str(source))
+    options = {} if threshold is None else {"threshold": threshold}
+    groups = group_ads(join_text(frame, text_cols).tolist(), link_contacts=link_contacts,
+                       n_jobs=jobs or (-1 if len(frame) >= 10_000 else 1), **options)
+    ids = frame[id_col].to_numpy() if id_col else np.arange(len(frame))
+    with TableWriter(output, output_format) as writer:
+        writer.write(pd.DataFrame({"id": ids, "group": groups}))
+    return {**duplicate_stats(groups), "output": "-" if output in (None, "-") else str(output),
+            "seconds": time.perf_counter() - started}
 
 
 def run_explain(*, text: str, model_dir: str | Path | None = None, top: int = 10) -> dict:

@@ -393,3 +393,25 @@ def test_malformed_lines_can_fail_the_run(saved_model_dir, tmp_path, capsys):
     assert err.strip().splitlines()[-1].startswith("error: ")
     assert "Traceback" not in err
     assert not out.exists()
+
+
+def test_dedup_writes_a_group_for_every_row(tmp_path):
+    """Templates that differ only in the phone number, and ads sharing a phone, share a group."""
+    template = ("Sweet new girls in town this week only, many girls available, incall and "
+                "outcall, roses 150hh, call {phone} now")
+    frame = pd.DataFrame({
+        "ad_id": ["a", "b", "c", "d"],
+        "text": [template.format(phone="555-010-0101"), template.format(phone="555-010-0202"),
+                 "Mountain bike for sale, new brakes and tires, asking 400, call 555-010-0303",
+                 "Guitar lessons for beginners in my home studio, call 555-010-0303 today"],
+    })
+    frame.to_csv(tmp_path / "ads.csv", index=False)
+    out = tmp_path / "groups.csv"
+    result = CliRunner().invoke(cli, ["dedup", str(tmp_path / "ads.csv"), "--id-col", "ad_id",
+                                      "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    groups = pd.read_csv(out)
+    assert groups["id"].tolist() == ["a", "b", "c", "d"]
+    g = groups["group"].tolist()
+    assert g[0] == g[1] and g[2] == g[3] and g[0] != g[2]
+    assert "4 ads in 2 groups" in result.output
