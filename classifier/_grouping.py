@@ -153,17 +153,17 @@ def group_ads(
     offset = 0
     for digests, rows, chunk_signatures, contact_rows, contact_keys in sketched:
         new_rows = []
-        for r, (digest, row) in enumerate(zip(digests, rows, strict=True), start=offset):
+        for raw_id, (digest, row) in enumerate(zip(digests, rows, strict=True), start=offset):
             if digest is not None:
                 cid = content_index.get(digest)
                 if cid is None:
                     cid = content_index[digest] = len(content_index)
                     new_rows.append(row)
-                content_of_raw[r] = cid
+                content_of_raw[raw_id] = cid
         signatures.append(chunk_signatures[new_rows])
-        for r, key in zip(contact_rows, contact_keys, strict=True):
-            contact_a.append(offset + r)
-            contact_b.append(first_raw_of_contact.setdefault(key, offset + r))
+        for row, key in zip(contact_rows, contact_keys, strict=True):
+            contact_a.append(offset + row)
+            contact_b.append(first_raw_of_contact.setdefault(key, offset + row))
         offset += len(digests)
     del raw, content_index, first_raw_of_contact
     signatures = np.concatenate(signatures)
@@ -186,13 +186,13 @@ def group_ads(
     del contact_a, contact_b, content, has_content, with_contact
     if len(signatures) > 1:
         for pa, pb in parallel(
-            delayed(_band_links)(signatures, bands, r, threshold, seed)
-            for bands, r in _band_passes(threshold, num_perm, len(signatures))
+            delayed(_band_links)(signatures, bands, rows_per_band, threshold, seed)
+            for bands, rows_per_band in _band_passes(threshold, num_perm, len(signatures))
         ):
             a.append(first_ad_of_content[pa])
             b.append(first_ad_of_content[pb])
     a, b = np.concatenate(a), np.concatenate(b)
-    graph = coo_array((np.ones(len(a), dtype=np.int8), (a, b)), shape=(n, n))
+    graph = coo_array((np.ones(len(a), dtype=np.float32), (a, b)), shape=(n, n))
     _, labels = connected_components(graph, directed=False)
     return _first_appearance_order(labels)
 
@@ -347,7 +347,12 @@ def _sketch(
 @lru_cache(maxsize=32)
 def _lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:
     """Bands and rows per band chosen by datasketch for ``threshold`` and ``num_perm``."""
-    lsh = MinHashLSH(threshold=threshold, num_perm=num_perm, weights=_LSH_WEIGHTS)
+    try:
+        lsh = MinHashLSH(threshold=threshold, num_perm=num_perm, weights=_LSH_WEIGHTS)
+    except ValueError:
+        # Near 1.0 the optimum is a single band, which MinHashLSH refuses; two bands of
+        # half the rows find every pair one band would, and more.
+        return 2, num_perm // 2
     return lsh.b, lsh.r
 
 

@@ -187,6 +187,13 @@ def test_lsh_candidates_are_checked_against_the_threshold():
     assert len(set(group_ads(texts, threshold=0.1))) == 1
 
 
+def test_threshold_one_links_equal_shingle_sets_only():
+    # "a b c a b c" and "a b c a b c a b c" differ as texts but have the same word triples.
+    base = " ".join(distinct_ads(1, seed=12, length=4)[0].split()[:3])
+    texts = [" ".join([base] * 4), " ".join([base] * 5), " ".join([base] * 4) + " zebra"]
+    assert group_ads(texts, threshold=1.0, min_tokens=3).tolist() == [0, 0, 1]
+
+
 def test_empty_input():
     groups = group_ads([])
     assert groups.dtype == np.int64 and groups.shape == (0,)
