@@ -277,6 +277,12 @@ def _check_configs(ctx, param, values: tuple[str, ...]) -> tuple[str, ...]:
 @click.option("--jobs", "n_jobs", type=int, metavar="N",
               help="Parallel model fits (-1: all cores). Default: all cores for 1,000 ads or "
                    "more, else 1.")
+@click.option("--dup-threshold", type=click.FloatRange(0, 1, min_open=True), metavar="J",
+              help="Grouping: MinHash Jaccard similarity (word 3-grams) above which two ads "
+                   "are near-duplicates and share a fold (default: 0.4; 0.9 keeps only "
+                   "near-copies together).")
+@click.option("--no-contacts", "link_contacts", flag_value=False, default=True,
+              help="Grouping: do not keep ads sharing a phone number or e-mail in one fold.")
 def evaluate_cmd(**kwargs) -> None:
     """Cross-validate a model, with folds grouped by near-duplicate ads.
 

@@ -24,7 +24,7 @@ from ._errors import DataError
 from ._evaluation import compare, config_name, evaluate
 from ._explain import Explainer
 from ._features import DEFAULT_FEATURES
-from ._grouping import duplicate_stats, group_ads
+from ._grouping import DUP_THRESHOLD, duplicate_stats, group_ads
 from ._model import Model, train
 from ._modelcard import write_model_card
 from ._normalize import mask_contacts
@@ -220,6 +220,8 @@ def run_evaluate(
     test_label_threshold: float | None = None,
     report_dir: str | Path | None = None,
     n_jobs: int | None = None,
+    dup_threshold: float | None = None,
+    link_contacts: bool = True,
     command: str | None = None,
 ) -> dict:
     """Evaluate on a dataset or file; optionally save the metrics as JSON and a report.
@@ -232,7 +234,8 @@ def run_evaluate(
     test. ``report_dir`` receives :func:`classifier.write_report`'s files (``command`` is
     quoted in its ``report.md``). ``n_jobs=None`` runs fits on all cores for 1,000 ads or
     more and in this process below that, where starting worker processes costs more than it
-    saves.
+    saves. ``dup_threshold`` and ``link_contacts`` set how :func:`classifier.group_ads`
+    groups the ads (default: its own defaults).
     """
     from ._report import metrics_json, write_report
 
@@ -257,6 +260,13 @@ def run_evaluate(
             else test_label_threshold,
         )
         options.update(test_texts=tested.texts, test_y=tested.y, test_levels=tested.levels)
+    grouping = {"link_contacts": link_contacts}
+    if dup_threshold is not None:
+        grouping["threshold"] = dup_threshold
+    if len(grouping) > 1 or not link_contacts:
+        options["groups"] = group_ads(labeled.texts, **grouping)
+        if test is not None:
+            options["test_groups"] = group_ads(tested.texts, **grouping)
     try:
         if len(configs) == 1 and len(splits) == 1:
             features, calibrate = configs[0].partition(":")[::2]
@@ -267,6 +277,8 @@ def run_evaluate(
     except ValueError as exc:
         raise DataError(str(exc)) from exc
     report["data"] = provenance
+    report["grouping"] = {"threshold": dup_threshold or DUP_THRESHOLD,
+                          "link_contacts": link_contacts}
     if test_provenance is not None:
         report["test_data"] = test_provenance
     if json_path is not None:

@@ -65,11 +65,14 @@ _VERIFY_CHUNK = 65_536
 # Odd multiplier of the polynomial shingle hash.
 _SHINGLE_MULTIPLIER = 0x9E3779B1
 
+#: Default MinHash Jaccard similarity above which two ads are near-duplicates.
+DUP_THRESHOLD = 0.4
+
 
 def group_ads(
     texts: Sequence[str],
     *,
-    threshold: float = 0.4,
+    threshold: float = DUP_THRESHOLD,
     num_perm: int = 64,
     shingle_size: int = 3,
     min_tokens: int = 10,

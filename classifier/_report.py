@@ -321,9 +321,13 @@ def report_markdown(result: dict, *, title: str = "Evaluation report",
                      + ("the trained model's threshold." if transfer
                         else "its own fold's threshold."))
     if stats:
+        grouping = result.get("grouping", {})
+        rule = (f" (MinHash Jaccard >= {grouping['threshold']:g} on word 3-grams"
+                + ("" if grouping.get("link_contacts", True) else "; contacts not linked")
+                + ")") if "threshold" in grouping else ""
         lines.append(f"- **Groups**{' (test data)' if transfer else ''}: "
                      f"{stats['n_groups']:,} groups of near-duplicate ads and "
-                     f"ads sharing a contact; {stats['ads_in_multi_groups']:,} ads "
+                     f"ads sharing a contact{rule}; {stats['ads_in_multi_groups']:,} ads "
                      f"({stats['share_in_multi_groups']:.0%}) are in groups of two or more, "
                      f"the largest has {stats['largest_group']:,}.")
     if boot.get("n_resamples"):

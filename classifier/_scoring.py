@@ -47,11 +47,17 @@ def _texts_and_status(texts: pd.Series) -> tuple[list[str], np.ndarray]:
 
 def _score_batch(explainer: Explainer, texts: list[str], explain: bool) -> dict:
     """Scores, and optionally reasons and fired indicators, of raw texts."""
-    X = explainer.features(texts)
+    # Reposted ads repeat verbatim within a chunk: work on each distinct text once.
+    codes, unique = pd.factorize(np.asarray(texts, dtype=object))
+    repeats = len(unique) < len(texts)
+    X = explainer.features(unique.tolist() if repeats else texts)
     result: dict = {"score": explainer.scores(X)}
     if explain:
         result["reasons"] = [format_reasons(c) for c in explainer.top_contributions(X)]
         result["indicators"] = [";".join(i) for i in explainer.indicators(X)]
+    if repeats:
+        result = {k: np.asarray(v, dtype=None if k == "score" else object)[codes]
+                  for k, v in result.items()}
     return result
 
 

@@ -195,6 +195,20 @@ def test_evaluate_writes_json(small_csv, tmp_path):
             "f1"} <= set(report["folds"][0])
 
 
+
+def test_evaluate_grouping_options(small_csv, tmp_path):
+    """``--dup-threshold J --no-contacts`` set the grouping, recorded in the JSON report."""
+    path = tmp_path / "m.json"
+    result = CliRunner().invoke(cli, ["evaluate", "--data", str(small_csv), "--folds", "3",
+                                      "--bootstrap", "0", "--dup-threshold", "0.9",
+                                      "--no-contacts", "--json", str(path)])
+    assert result.exit_code == 0, result.output
+    assert json.loads(path.read_text())["grouping"] == {"threshold": 0.9,
+                                                         "link_contacts": False}
+    result = CliRunner().invoke(cli, ["evaluate", "--data", str(small_csv),
+                                      "--dup-threshold", "1.5"])
+    assert result.exit_code == 2
+
 # Errors (the real entry point, in-process) --------------------------------------------------
 
 

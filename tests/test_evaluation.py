@@ -131,3 +131,15 @@ def test_run_evaluate_writes_json(small_csv, tmp_path, ads):
     assert len(saved["folds"]) == 3
     for key in METRIC_KEYS:
         assert key in saved["folds"][0]
+
+
+def test_run_evaluate_grouping_options(small_csv, ads):
+    """--dup-threshold and --no-contacts change the folds' groups, and the report says how."""
+    default = run_evaluate(data=small_csv, folds=3, bootstrap=0)
+    loose = run_evaluate(data=small_csv, folds=3, bootstrap=0, dup_threshold=0.95,
+                         link_contacts=False)
+    expected = group_ads(ads["text"].tolist(), threshold=0.95, link_contacts=False)
+    assert loose["n_groups"] == len(np.unique(expected))
+    assert loose["n_groups"] >= default["n_groups"]
+    assert loose["grouping"] == {"threshold": 0.95, "link_contacts": False}
+    assert default["grouping"] == {"threshold": 0.4, "link_contacts": True}

@@ -40,6 +40,16 @@ def test_score_texts_matches_score_frame(model, ads):
     assert len(score_texts(model, [None, "new in town"])) == 2
 
 
+
+def test_repeated_texts_score_like_unique_ones(model, ads):
+    """A text repeated in a batch (scored once) gets the same row as when it stands alone."""
+    texts = ads["text"].tolist()[:6]
+    repeated = score_texts(model, [*texts, *texts[::-1], texts[0]])
+    alone = score_texts(model, texts)
+    for i, text in enumerate([*texts, *texts[::-1], texts[0]]):
+        expected = alone.iloc[texts.index(text)]
+        assert repeated.iloc[i].to_dict() == expected.to_dict()
+
 def test_ids_from_column_or_row_number(model, ads):
     """``id`` copies --id-col (strings kept), else is the 0-based row number."""
     frame = ads.set_index(pd.Index(range(100, 100 + len(ads))))  # the index is not used
