@@ -19,6 +19,12 @@ INDICATOR_BLOCK = "indicators"
 INDICATOR_BLOCKS = (INDICATOR_BLOCK, "rules")
 # Indicator-block columns that measure rather than fire.
 _NOT_INDICATORS = ("ind:age_stated", "ind:age_min_scaled")
+# One reason: a feature's label and its contribution, signed, two decimals.
+_REASON = "{} {:+.2f}"
+# Up to this many reasons per row, they are picked one at a time rather than by sorting.
+_FEW = 16
+# Magnitudes that sort after every |contribution|: a NaN, and an entry already picked.
+_NAN, _PICKED = -1.0, -2.0
 
 
 def linear_part(pipeline: Pipeline) -> tuple[np.ndarray, float]:
@@ -80,24 +86,51 @@ class Explainer:
             return expit(X @ self.coef + self.intercept)
         return clf.predict_proba(X)[:, 1]
 
-    def top_contributions(self, X: sp.csr_matrix) -> list[list[tuple[str, float]]]:
-        """For each row, its ``top`` (label, contribution) pairs by absolute contribution."""
+    def _ranked(self, X: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Each row's ``top`` entries, largest absolute contribution first.
+
+        Returns
+        -------
+        rows, columns : ndarray of int
+            Row and column of every kept entry, row by row and, within a row, by decreasing
+            absolute contribution; ties keep their order in the row (column order), as in a
+            stable sort.
+        values : ndarray of float
+            Their contributions.
+        """
         X = sp.csr_matrix(X)
         contrib = X.data * self.coef[X.indices]
         counts = np.diff(X.indptr)
         rows = np.repeat(np.arange(X.shape[0]), counts)
-        # Sort every row's entries by |contribution|, largest first, and keep the first `top`.
-        order = np.lexsort((-np.abs(contrib), rows))
-        rank = np.arange(len(order)) - np.repeat(X.indptr[:-1], counts)
-        keep = order[rank < self.top]
-        kept_rows = rows[keep]
-        labels = self.labels[X.indices[keep]]
-        values = contrib[keep]
-        bounds = np.searchsorted(kept_rows, np.arange(X.shape[0] + 1))
+        if self.top <= _FEW:
+            keep = _top_by_rounds(np.abs(contrib), X.indptr, counts, self.top)
+        else:
+            # Sort every row's entries by |contribution|, largest first, keep the first `top`.
+            order = np.lexsort((-np.abs(contrib), rows))
+            rank = np.arange(len(order)) - np.repeat(X.indptr[:-1], counts)
+            keep = order[rank < self.top]
+        return rows[keep], X.indices[keep], contrib[keep]
+
+    def top_contributions(self, X: sp.csr_matrix) -> list[list[tuple[str, float]]]:
+        """For each row, its ``top`` (label, contribution) pairs by absolute contribution."""
+        rows, columns, values = self._ranked(X)
+        labels = self.labels[columns]
+        bounds = np.searchsorted(rows, np.arange(X.shape[0] + 1))
         return [
             list(zip(labels[a:b], values[a:b].tolist(), strict=True))
             for a, b in zip(bounds[:-1], bounds[1:], strict=True)
         ]
+
+    def reasons(self, X: sp.csr_matrix) -> list[str]:
+        """For each row, its top contributions as :func:`format_reasons` writes them.
+
+        The same as ``[format_reasons(c) for c in self.top_contributions(X)]``, several times
+        faster: every pair is formatted by one C-level ``map`` and only the joining is per row.
+        """
+        rows, columns, values = self._ranked(X)
+        pairs = list(map(_REASON.format, self.labels[columns].tolist(), values.tolist()))
+        bounds = np.searchsorted(rows, np.arange(X.shape[0] + 1)).tolist()
+        return ["; ".join(pairs[a:b]) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
 
     def indicators(self, X: sp.csr_matrix) -> list[list[str]]:
         """For each row, the indicators that fired (non-zero), in column order.
@@ -124,4 +157,40 @@ class Explainer:
 
 def format_reasons(contributions: list[tuple[str, float]]) -> str:
     """``"new girls +0.84; ind:third_person +1.20"``: one string for a table cell."""
-    return "; ".join(f"{label} {value:+.2f}" for label, value in contributions)
+    return "; ".join(_REASON.format(label, value) for label, value in contributions)
+
+
+def _top_by_rounds(magnitude: np.ndarray, indptr: np.ndarray, counts: np.ndarray,
+                   top: int) -> np.ndarray:
+    """Positions of each CSR row's ``top`` largest ``magnitude`` entries, row by row.
+
+    Picks every row's largest remaining entry (the first one on ties) ``top`` times, with
+    vectorised per-row maxima: for a few picks, much faster than sorting every row. The order
+    is that of a stable sort by decreasing magnitude.
+    """
+    magnitude = magnitude.copy()
+    # A NaN goes after every number, as in a sort; a picked entry after everything.
+    magnitude[np.isnan(magnitude)] = _NAN
+    filled = np.flatnonzero(counts)
+    if not len(filled):
+        return np.zeros(0, dtype=np.int64)
+    starts = indptr[filled]
+    row_of = np.repeat(np.arange(len(filled)), counts[filled])  # among the filled rows
+    picked: list[np.ndarray] = []
+    for _ in range(min(top, int(counts.max()))):
+        best = np.maximum.reduceat(magnitude, starts)
+        hits = np.flatnonzero(magnitude == best[row_of])
+        hit_rows = row_of[hits]
+        first = np.ones(len(hits), dtype=bool)
+        first[1:] = hit_rows[1:] != hit_rows[:-1]
+        hits = hits[first]
+        hits = hits[best[hit_rows[first]] != _PICKED]  # rows with nothing left
+        magnitude[hits] = _PICKED
+        picked.append(hits)
+    if not picked:  # top <= 0
+        return np.zeros(0, dtype=np.int64)
+    # Row by row, in the order picked (within a row, later rounds came later).
+    positions = np.concatenate(picked)
+    rounds = np.repeat(np.arange(len(picked)), [len(p) for p in picked])
+    return positions[np.lexsort((rounds, row_of[positions]))]
+

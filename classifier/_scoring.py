@@ -20,7 +20,7 @@ import pandas as pd
 
 from ._data import check_columns, join_text
 from ._errors import DataError
-from ._explain import Explainer, format_reasons
+from ._explain import Explainer
 from ._model import Model
 from ._output import TableWriter
 from ._stream import iter_chunks
@@ -53,7 +53,7 @@ def _score_batch(explainer: Explainer, texts: list[str], explain: bool) -> dict:
     X = explainer.features(unique.tolist() if repeats else texts)
     result: dict = {"score": explainer.scores(X)}
     if explain:
-        result["reasons"] = [format_reasons(c) for c in explainer.top_contributions(X)]
+        result["reasons"] = explainer.reasons(X)
         result["indicators"] = [";".join(i) for i in explainer.indicators(X)]
     if repeats:
         result = {k: np.asarray(v, dtype=None if k == "score" else object)[codes]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import scipy.sparse as sp
 
 from classifier._explain import Explainer, format_reasons
@@ -38,3 +39,48 @@ def test_format_reasons():
     assert format_reasons([("new girls", 0.8412), ("ind:movement", -0.5)]) == (
         "new girls +0.84; ind:movement -0.50"
     )
+
+
+def _reference_top_contributions(explainer, X):
+    """The contributions by a stable sort of every row (the original implementation)."""
+    X = sp.csr_matrix(X)
+    contrib = X.data * explainer.coef[X.indices]
+    counts = np.diff(X.indptr)
+    rows = np.repeat(np.arange(X.shape[0]), counts)
+    order = np.lexsort((-np.abs(contrib), rows))
+    rank = np.arange(len(order)) - np.repeat(X.indptr[:-1], counts)
+    keep = order[rank < explainer.top]
+    bounds = np.searchsorted(rows[keep], np.arange(X.shape[0] + 1))
+    labels, values = explainer.labels[X.indices[keep]], contrib[keep]
+    return [list(zip(labels[a:b], values[a:b].tolist(), strict=True))
+            for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+
+
+@pytest.mark.parametrize("top", [0, 1, 5, 16, 17, 10_000])
+def test_reasons_equal_the_formatted_contributions(model, ads, top):
+    explainer = Explainer(model.pipeline, top=top)
+    X = explainer.features([*ads["text"].tolist(), "", "zzz"])
+    expected = _reference_top_contributions(explainer, X)
+    assert explainer.top_contributions(X) == expected
+    assert explainer.reasons(X) == [format_reasons(c) for c in expected]
+
+
+@pytest.mark.parametrize("top", [1, 3, 5, 16, 40])
+def test_reasons_keep_the_order_of_ties(model, top):
+    # Few distinct values, zeros and a NaN: many ties, broken by column as in a stable sort.
+    explainer = Explainer(model.pipeline, top=top)
+    rng = np.random.default_rng(top)
+    n_features = len(explainer.labels)
+    explainer.coef = rng.choice([-1.0, 0.0, 0.5, 1.0, 2.0, -2.0], size=n_features)
+    X = sp.random(60, n_features, density=0.3, format="csr", random_state=top,
+                  data_rvs=lambda n: rng.choice([0.5, 1.0, 2.0], size=n))
+    X = X.tolil()
+    X[3, 0], X[3, 1] = np.nan, 1.0
+    X = X.tocsr()
+    expected = _reference_top_contributions(explainer, X)
+    got = explainer.top_contributions(X)
+    assert [[label for label, _ in row] for row in got] == [[label for label, _ in row]
+                                                            for row in expected]
+    np.testing.assert_array_equal(np.array([v for row in got for _, v in row]),
+                                  np.array([v for row in expected for _, v in row]))
+    assert explainer.reasons(X) == [format_reasons(c) for c in expected]

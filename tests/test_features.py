@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pickle
+import re
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -12,7 +14,15 @@ from sklearn.base import clone
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 import classifier
-from classifier._features import FEATURE_SETS, ContactMasker, RuleFeatures, WordTfidfVectorizer
+from classifier._features import (
+    FEATURE_SETS,
+    ContactMasker,
+    RuleFeatures,
+    WordTfidfVectorizer,
+    _prefilter,
+    _rules,
+)
+from classifier._normalize import normalize_text
 from classifier._obfuscate import obfuscate
 
 # Ordinary classifieds, written for this test: jobs, housing, items for sale, services.
@@ -54,6 +64,139 @@ def test_fast_word_vectorizer_equals_scikit_learn(params, ads):
     theirs = TfidfVectorizer(**params).fit(texts[:30]).transform(texts)
     assert ours.dtype == theirs.dtype
     assert (ours != theirs).nnz == 0
+
+
+def _assert_same_matrix(ours, theirs):
+    assert ours.shape == theirs.shape
+    assert ours.dtype == theirs.dtype
+    np.testing.assert_array_equal(ours.indptr, theirs.indptr)
+    np.testing.assert_array_equal(ours.indices, theirs.indices)
+    np.testing.assert_array_equal(ours.data, theirs.data)
+
+
+# ASCII word characters and punctuation, and non-ASCII ones: letters, a digit, a combining
+# mark, and letters that lower-case to ASCII (the Kelvin sign) or to two characters.
+_CHARS = "abcAB09_ .,-'\t\né\u00df\u0663\u0301\u212a\u0130"
+_texts = st.lists(st.text(alphabet=_CHARS, max_size=30), min_size=1, max_size=8)
+
+
+@settings(max_examples=200, deadline=None)
+@given(fit_texts=_texts, texts=_texts, lowercase=st.booleans(),
+       ngram_range=st.sampled_from([(1, 1), (1, 2), (2, 2), (1, 3), (2, 3)]),
+       token_pattern=st.sampled_from([r"(?u)\b\w\w+\b", r"(?u)\b\w+\b", r"[a-z]+"]))
+def test_fast_word_vectorizer_equals_scikit_learn_on_any_text(fit_texts, texts, lowercase,
+                                                              ngram_range, token_pattern):
+    params = {"lowercase": lowercase, "ngram_range": ngram_range, "token_pattern": token_pattern}
+    try:
+        theirs = TfidfVectorizer(**params).fit(fit_texts)
+    except ValueError:  # empty vocabulary
+        return
+    ours = WordTfidfVectorizer(**params).fit(fit_texts)
+    for batch in (texts, fit_texts, texts + fit_texts):
+        _assert_same_matrix(ours.transform(batch), theirs.transform(batch))
+
+
+def test_fast_word_vectorizer_follows_a_refit(ads):
+    texts = ads["text"].tolist()
+    ours = WordTfidfVectorizer(ngram_range=(1, 2))
+    for fit_texts in (texts[:10], texts[10:30], ["only these words here", "and these words"]):
+        ours.fit(fit_texts)
+        theirs = TfidfVectorizer(ngram_range=(1, 2)).fit(fit_texts)
+        _assert_same_matrix(ours.transform(texts), theirs.transform(texts))
+    ours.set_params(ngram_range=(1, 1))  # the fitted vocabulary, now read for unigrams only
+    theirs.set_params(ngram_range=(1, 1))
+    _assert_same_matrix(ours.transform(texts), theirs.transform(texts))
+
+
+def test_fast_word_vectorizer_reads_bytes_and_batches(ads):
+    texts = ads["text"].tolist() * 100  # more than one batch of numpy work
+    ours = WordTfidfVectorizer().fit(texts[:30])
+    theirs = TfidfVectorizer().fit(texts[:30])
+    _assert_same_matrix(ours.transform(texts), theirs.transform(texts))
+    encoded = [t.encode() for t in texts[:40]]
+    _assert_same_matrix(ours.transform(encoded), theirs.transform(encoded))
+    for vectorizer in (ours, theirs):  # as scikit-learn's normalize, refuse no documents
+        with pytest.raises(ValueError, match="0 sample"):
+            vectorizer.transform(iter([]))
+
+
+def _plain_rules(texts: list[str]) -> np.ndarray:
+    """Rule features the plain way: every rule's Python regex searched in every text."""
+    _, patterns = _rules("chainbreaker_rules")
+    return np.array([[p.search(t) is not None for p in patterns] for t in texts],
+                    dtype=np.float64).reshape(-1, len(patterns))
+
+
+def _assert_rules_plain(texts: list[str]):
+    fast = RuleFeatures().fit([]).transform(texts).toarray()
+    # Row numbers only: a failure must not print the ads.
+    differ = np.flatnonzero((fast != _plain_rules(texts)).any(axis=1))
+    assert differ.tolist() == []
+
+
+def test_rule_features_equal_plain_search_on_real_ads(real_data_dir):
+    frame = pd.read_csv(real_data_dir / "chainbreaker" / "raw.csv", sep=";", index_col=0)
+    raw = frame["text"].fillna("").astype(str).tolist()
+    normalized = [normalize_text(t) for t in raw]
+    # As the pipeline sees them, raw (upper case, non-ASCII) and lower-cased.
+    for texts in (normalized, raw, [t.lower() for t in raw]):
+        _assert_rules_plain(texts)
+    assert _plain_rules(normalized).sum(axis=0).min() > 0  # every rule fires somewhere
+
+
+# Words of the rules, look-alikes, and separators, so that the rules often nearly match.
+_RULE_WORDS = [
+    "she", "her", "hers", "herself", "here", "there", "shelly", "new", "young", "sexy", "open",
+    "minded", "openxminded", "open-minded", "few", "girl", "girls", "girly", "ladies", "ladie",
+    "dancer", "chicks", "babes", "babe", "all", "nationalities", "in", "town", "out", "of",
+    "off", "back", "just", "arrived", "i'm", "im", "i", "am", "a", "newbie", "short", "term",
+    "time", "stay", "first", "turned", "18", "hot", "teen", "for", "limited", "vacation",
+    "passing", "through", "x",
+]
+_SEPARATORS = (" ", " ", "  ", ".", "-", "_", "'", "\n", "", "\u00e9", "\u00e9 ", " \u0663")
+_rule_texts = st.lists(
+    st.lists(st.tuples(st.sampled_from(_RULE_WORDS), st.sampled_from(_SEPARATORS)),
+             max_size=12).map(lambda pairs: "".join(w + s for w, s in pairs)),
+    min_size=1, max_size=20)
+
+
+@settings(max_examples=300, deadline=None)
+@given(texts=_rule_texts)
+def test_rule_features_equal_plain_search_on_any_text(texts):
+    _assert_rules_plain(texts)
+
+
+@pytest.mark.filterwarnings("ignore:Possible nested set:FutureWarning")
+def test_rule_prefilter_is_built_from_portable_syntax_only():
+    assert _prefilter([r"she(?!\w)", "all nationalities"]) == (
+        r"(?:^|\W)(?:she(?:\W|$)|all nationalities)")
+    assert _prefilter([r"a[b-d]{1,3}?\W+\w*(?:e|f)."]) is not None
+    for pattern in (r"a(?<!\w)b", r"a(?!\w)b", r"a$", r"^a", r"a\s", r"(?i)a", r"a*+", "a{2000}",
+                    r"(a)\1", "(", "[[:alpha:]]"):
+        assert _prefilter(["b", pattern]) is None, pattern
+
+
+# Portable patterns of several shapes, checked through the prefilter on generated text.
+_PORTABLE_PATTERNS = [
+    r"ab(?!\w)", r"a\W+b", r"a(?:\W+\w+){0,2}?\W+b(?!\w)", r"[ab]{2}c?", r"a.b", r"\d+ ?b",
+    r"(?:a|b_)+c", r"[^a ]b", r"a\.b|b-a(?!\w)",
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(pattern=st.sampled_from(_PORTABLE_PATTERNS),
+       text=st.text(alphabet="ab_c1 .-\n\u00e9", max_size=20))
+def test_rule_prefilter_finds_every_match(pattern, text):
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    prefilter = _prefilter([pattern])
+    assert prefilter is not None
+    rule = re.compile(r"(?<!\w)(?:" + pattern + ")")
+    found = pc.find_substring_regex(pa.array([text]), pattern=prefilter)[0].as_py()
+    if text.isascii():
+        start = rule.search(text)
+        assert (start is not None) == (found >= 0 and rule.search(text, found) is not None)
 
 
 def test_rule_features_fire_on_their_phrases():
