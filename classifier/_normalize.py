@@ -23,14 +23,18 @@ for other letters. Spans found on the skeleton index the original text, so that
 Speed matters (batch scoring needs tens of thousands of ads a second): every rule that needs a
 regular-expression scan of the whole ad first checks a cheap trigger (a substring test on a
 ``bytes.translate`` view, or the set of words), and non-ASCII characters are folded through
-tables filled once per distinct character.
+tables filled once per distinct character. Where a rule would loop over characters in Python,
+C-level operations stand in: a codec error handler visits each run of non-ASCII characters,
+``bytes.find`` locates separators, and big-integer arithmetic compares neighbours.
 """
 
 from __future__ import annotations
 
+import codecs
 import gzip
 import itertools
 import re
+import threading
 import unicodedata
 from collections.abc import Callable, Iterable
 from functools import cache, lru_cache
@@ -208,17 +212,32 @@ def _skeleton(text: str) -> tuple[str, str, list[tuple[int, int, str]]]:
     text = text.replace("\xa0", " ").replace("\u2019", "'")
     if text.isascii():
         return text, text.lower(), []
-    parts = []
-    runs = []
-    pos = 0
-    for m in _NON_ASCII_RUN.finditer(text):
-        skeleton, folded = _fold_run(m.group())
-        parts.append(text[pos : m.start()])
-        parts.append(skeleton)
-        runs.append((m.start(), m.end(), folded))
-        pos = m.end()
-    parts.append(text[pos:])
-    return text, "".join(parts).lower(), runs
+    # The ASCII codec finds the runs in C and calls the error handler once per run, where a
+    # regular-expression scan of the text costs more than all the runs together.
+    _local.runs = runs = []
+    skeleton = text.encode("ascii", _SKELETON_ERRORS).lower().decode("ascii")
+    return text, skeleton, runs
+
+
+def _skeleton_errors(error: UnicodeError) -> tuple[str, int]:
+    """Codec error handler: skeleton of a run of non-ASCII characters, recorded with its fold.
+
+    The ASCII encoder passes each maximal run of non-ASCII characters at once, so each run is
+    that of the regular expression ``[^\\x00-\\x7f]+``.
+    """
+    if not isinstance(error, UnicodeEncodeError):
+        raise error
+    start, end = error.start, error.end  # attributes of the error are slow to read
+    run = error.object[start:end]
+    skeleton, folded = _run_cache.get(run) or _fold_run(run)
+    _local.runs.append((start, end, folded))
+    return skeleton, end
+
+
+# The runs recorded by the error handler (per thread: the handler is global to the process).
+_local = threading.local()
+_SKELETON_ERRORS = "classifier._normalize.skeleton"
+codecs.register_error(_SKELETON_ERRORS, _skeleton_errors)
 
 
 def _byte_table(mapping: Callable[[int], int]) -> bytes:
@@ -303,10 +322,18 @@ _EMAIL_SPELLED = re.compile(
 _TLDS = rb"com|ca|net|org|cc|me|co|io|ly|xxx|tv|info|biz|us|uk|link|site|online|club|app"
 # A phone number may follow with no blank: "name.com5875550143".
 _TLD = re.compile(rb"\.(?:" + _TLDS + rb")(?![a-z])")
-# A domain written to dodge link filters: "name .com", "name(.)com", "name dot com".
-_DOMAIN_SPELLED = re.compile(
-    rb"[a-z0-9][a-z0-9-]*(?: \.|[(\[]\.[)\]]| dot |[(\[]dot[)\]])(?:com|net|org|ca)(?![a-z0-9])"
+# A domain written to dodge link filters: "name .com", "name(.)com", "name dot com". The
+# separator and top-level domain, matched from each blank or bracket before "." or "dot".
+_SPELLED_TLD = re.compile(
+    rb"(?: \.|[(\[]\.[)\]]| dot |[(\[]dot[)\]])(?:com|net|org|ca)(?![a-z0-9])"
 )
+# The whole domain, as a regular expression: the reference :func:`_spelled_domains` follows.
+_DOMAIN_SPELLED = re.compile(rb"[a-z0-9][a-z0-9-]*" + _SPELLED_TLD.pattern)
+_DOMAIN_NAME_CHAR = _byte_table(lambda c: 1 if c in b"abcdefghijklmnopqrstuvwxyz0123456789-" else 0)
+# Possible characters after the "." of a spelled domain's separator (com, net, org, ca, ")").
+_TLD_AFTER_DOT = frozenset((b"c", b"n", b"o", b")", b"]"))
+# Brackets read as blanks, so that two finds locate every separator of a spelled domain.
+_BRACKETS_AS_BLANKS = bytes.maketrans(b"([", b"  ")
 _DOMAIN_CHAR = _byte_table(lambda c: 1 if c in b"abcdefghijklmnopqrstuvwxyz0123456789.-" else 0)
 _URL_PATH = re.compile(rb"/[a-z0-9\-._~/?#=&%]*")
 # No brackets: a phone number often follows a URL with no blank ("/mia(587) 555-0143").
@@ -443,8 +470,9 @@ def _phones_in_groups(groups: list, sb: bytes, text: str) -> list[_Span]:
     "22 five eight ...") is left out of it.
     """
     candidates = _phone_candidates(groups, sb)
-    if not candidates:
-        # Digits glued before an area code ("5'6587 555 0143": a height, then the phone).
+    if not candidates and len(groups) >= 3:
+        # Digits glued before an area code ("5'6587 555 0143": a height, then the phone), in
+        # three groups at least (tested first: most runs here are short prices and times).
         sizes = [len(g) if all(_is_digit_token(t) for t in g) else 0 for g in groups]
         for i in range(len(groups) - 2):
             if sizes[i] >= 4 and sizes[i + 1] == 3 and sizes[i + 2] == 4:
@@ -497,7 +525,7 @@ def _phone_window(groups: list, seps: list[bytes], i: int, sb: bytes) -> int | N
     # word written in leetspeak ("c4ll", "an4l").
     if len(first) == 1 and first[0][3]:
         return None
-    if any(item[3] for item in first) and first[0][0] > 0 and _is_letter(sb[first[0][0] - 1]):
+    if first[0][0] > 0 and _is_letter(sb[first[0][0] - 1]) and any(item[3] for item in first):
         return None
     total = 0
     for j in range(i, len(groups)):
@@ -506,8 +534,8 @@ def _phone_window(groups: list, seps: list[bytes], i: int, sb: bytes) -> int | N
         total += len(groups[j])
         if total > 11:
             return None
-        if len(groups[j]) == 1 and groups[j][0][3]:
-            continue
+        if total < 10 or (len(groups[j]) == 1 and groups[j][0][3]):
+            continue  # too few digits yet (checked first: the window tests cost more)
         window = groups[i : j + 1]
         # North American numbers: an area code never starts with 0 or 1, a leading 1 is the
         # country code ("1 5 8 7 ..." is eleven digits, not ten).
@@ -594,14 +622,14 @@ def _skip_glued_phone(sb: bytes, start: int, stop: int) -> int:
 
 def _url_spans(sb: bytes) -> list[tuple[int, int, int, str, None]]:
     found = []
-    for rx, needle in ((_HTTP, b"http"), (_WWW, b"www")):
-        if needle in sb:
+    # A URL with "http" has a ":", found with memchr: faster than a search for "http".
+    for rx, guard, needle in ((_HTTP, b":", b"http"), (_WWW, b"w", b"www")):
+        if guard in sb and needle in sb:
             for m in rx.finditer(sb):
                 url = m.group().rstrip(b".,;:!?)]'\"")
                 found.append((_URL_RANK, m.start(), m.start() + len(url), URL_TOKEN, None))
-    if b"dot" in sb or b"(.)" in sb or b"[.]" in sb or b" ." in sb:
-        for m in _DOMAIN_SPELLED.finditer(sb):
-            found.append((_URL_RANK, m.start(), m.end(), URL_TOKEN, None))
+    for start, end in _spelled_domains(sb):
+        found.append((_URL_RANK, start, end, URL_TOKEN, None))
     for m in _TLD.finditer(sb):
         # A bare domain ("example.com/name"): walk back to its first character.
         start = m.start()
@@ -614,6 +642,39 @@ def _url_spans(sb: bytes) -> list[tuple[int, int, int, str, None]]:
         path = _URL_PATH.match(sb, m.end())
         found.append((_URL_RANK, start, path.end() if path else m.end(), URL_TOKEN, None))
     return found
+
+
+def _spelled_domains(sb: bytes) -> list[tuple[int, int]]:
+    """Return the spans of ``_DOMAIN_SPELLED.finditer(sb)`` without scanning all of ``sb``.
+
+    A regular-expression scan costs tens of microseconds and the trigger " ." is common (a
+    blank before a full stop); the separators are found with ``bytes.find`` instead, and the
+    name before each is walked back over, no further than the end of the previous match.
+    """
+    view = sb.translate(_BRACKETS_AS_BLANKS)
+    seps = [*_find_all(view, b" ."), *_find_all(view, b" dot")]
+    if not seps:
+        return []
+    seps.sort()
+    spans = []
+    last_end = 0
+    for sep in seps:
+        # After " ." comes the first letter of the domain, or the ")" of "(.)": a cheap test
+        # before the regular expression, as most " ." are a blank before a full stop.
+        if sep < last_end or (sb[sep + 1] == 46 and sb[sep + 2 : sep + 3] not in _TLD_AFTER_DOT):
+            continue
+        tail = _SPELLED_TLD.match(sb, sep)
+        if not tail:
+            continue
+        start = sep
+        while start > last_end and _DOMAIN_NAME_CHAR[sb[start - 1]]:
+            start -= 1
+        while start < sep and sb[start] == 45:  # a name starts with a letter or digit, not "-"
+            start += 1
+        if start < sep:
+            spans.append((start, tail.end()))
+            last_end = tail.end()
+    return spans
 
 
 def _keyword_handle_spans(
@@ -675,7 +736,9 @@ def _analyse(text: str) -> _Analysis:
                     end += 1
                 found.append((_PHONE_RANK + 1, start, end, PHONE_TOKEN, None))
     spans: list[_Span] = []
-    if found:
+    if len(found) == 1:  # the usual single phone number: nothing to rank or merge
+        spans.append(found[0][1:])
+    elif found:
         found.sort()
         for rank, start, end, token, key in found:
             if rank == _URL_RANK:
@@ -689,6 +752,7 @@ def _analyse(text: str) -> _Analysis:
             if all(end <= s or start >= e for s, e, _, _ in spans):
                 spans.append((start, end, token, key))
         spans.sort()
+    if found:
         for k, (start, end, token, key) in enumerate(spans):
             # A span also takes the invisible marks after it (the keycap of "3️⃣").
             while end < len(sb) and sb[end] == 0:
@@ -820,6 +884,9 @@ _LEET_CLASSES = _byte_table(
 # Three single characters in a row, with one separator ("s e x y") or two ("s. e. x. y"),
 # looked for in the view padded with a separator at both ends.
 _SPACED_TRIGGERS = (b".a.a.a.", b".a..a..a.")
+# Both triggers in one search: on a view of two symbols, ``bytes.find`` cannot skip ahead and
+# the regular expression's literal-prefix search is twice as fast as two finds.
+_SPACED_TRIGGER = re.compile(rb"\.a\.(?:a\.a\.|\.a\.\.a\.)")
 # Single letters (or digits) joined by one repeated separator: "s e x y", "s.e.x.y", "b_b_j".
 _SPACED = re.compile(
     r"[a-z0-9](?<![a-z0-9@$'][a-z0-9])(?P<sep> |[.*_~+/|-] ?)[a-z0-9](?:(?P=sep)[a-z0-9])+"
@@ -839,6 +906,9 @@ def _rejoin(m: re.Match) -> str:
 
 _LEET = str.maketrans("013457@$", "oieastas")
 _LEET_RUN = re.compile(r"[013457@$]+")
+# One or two leet characters between letters in the leet view ("a1a", "a11a"), in one search
+# (faster than two ``in`` tests on a view of three symbols).
+_LEET_TRIGGER = re.compile(rb"a11?a")
 _LEET_WORD_CHAR = _byte_table(lambda c: 1 if _is_letter(c) or c in b"0123456789@$" else 0)
 # Other digits, long numbers and "4u" mark prices and abbreviations ("qv150hh", "b4u").
 _NOT_LEET = re.compile(r"[2689]|[0-9]{3}|4u$")
@@ -896,36 +966,31 @@ def _spaced_edits(text: str, classes: bytes) -> list[tuple[int, int, str]]:
     return edits
 
 
-# Mask bytes: 0x00 for letters, 0x0F for punctuation, 0xFF for the rest.
+# Mask bytes: 0x00 for letters, 0x80 for punctuation, 0xFF for the rest. ORed with the XOR of
+# neighbours (below 0x80 for ASCII), a byte is 0x00 for a letter equal to the one before it and
+# 0x80 for such a punctuation mark: one integer and one ``to_bytes`` serve both rules.
 _REPEAT_MASK = _byte_table(
     lambda c: 0x00 if _is_letter(c)
-    else 0x0F if 33 <= c <= 126 and not chr(c).isalnum()
+    else 0x80 if 33 <= c <= 126 and not chr(c).isalnum()
     else 0xFF
 )  # fmt: skip
+_PRINTABLE_ASCII = bytes(range(32, 127))
+_BLANKS = re.compile("  +")
 _DIGIT_OR_UNDERSCORE = _byte_table(lambda c: 1 if 48 <= c <= 57 or c == 95 else 0)
-
-
-@lru_cache(maxsize=2048)
-def _punct_flip(n: int) -> int:
-    """An integer of ``n`` bytes 0x0F, turning the 0x0F punctuation mask bytes into zeros."""
-    return int.from_bytes(b"\x0f" * n, "big")
 
 
 def _repeat_edits(text: str, b: bytes) -> list[tuple[int, int, str]]:
     """Undo letter repetition ("sooo") and squeeze repeated punctuation ("!!!").
 
-    Equal neighbours are found without a regex scan: with ``x`` the text as one big integer,
-    a zero byte of ``x ^ (x >> 8)`` marks a character equal to the one before it; masks keep
-    letters (two zero bytes in a row: three equal letters) or punctuation.
+    Equal neighbours are found without a regex scan: with ``x`` the ASCII text as one big
+    integer, a zero byte of ``x ^ (x >> 8)`` marks a character equal to the one before it; the
+    mask keeps letters (two zero bytes in a row: three equal letters) or punctuation (0x80).
     """
     n = len(b)
     x = int.from_bytes(b, "big")
-    equal = x ^ (x >> 8)
-    mask = int.from_bytes(b.translate(_REPEAT_MASK), "big")
-    letters = (equal | mask | (mask >> 8)).to_bytes(n, "big")
-    punct = (equal | (mask ^ _punct_flip(n))).to_bytes(n, "big")
+    marks = (x ^ (x >> 8) | int.from_bytes(b.translate(_REPEAT_MASK), "big")).to_bytes(n, "big")
     edits = []
-    pos = letters.find(b"\0\0")
+    pos = marks.find(b"\0\0")
     while pos >= 0:
         start, end = pos - 1, pos + 2
         while start > 0 and _is_letter(b[start - 1]):
@@ -941,14 +1006,14 @@ def _repeat_edits(text: str, b: bytes) -> list[tuple[int, int, str]]:
             fixed = _unelongate(word)
             if fixed != word:
                 edits.append((start, end, fixed))
-        pos = letters.find(b"\0\0", end)
-    pos = punct.find(b"\0")
+        pos = marks.find(b"\0\0", end)
+    pos = marks.find(b"\x80")
     while pos >= 0:
         end = pos + 1
-        while end < n and punct[end] == 0:
+        while end < n and marks[end] == 0x80:
             end += 1
         edits.append((pos, end, ""))
-        pos = punct.find(b"\0", end)
+        pos = marks.find(b"\x80", end)
     return edits
 
 
@@ -1001,22 +1066,25 @@ def _normalize_words(text: str, words: frozenset[bytes]) -> str:
     if not words.isdisjoint(_NUMBER_WORD_TRIGGERS):
         text = _NUMBER_WORDS.sub(_number_to_digits, text)
     b = text.encode("ascii", "replace")
+    # Tabs and newlines, tested here on bytes: ``str.isprintable`` costs three times more, and
+    # no rule below adds or removes a control character.
+    printable = text.isascii() and not b.translate(None, _PRINTABLE_ASCII)
     classes = b"." + b.translate(_CLASSES) + b"."
-    if _SPACED_TRIGGERS[0] in classes or _SPACED_TRIGGERS[1] in classes:
+    if _SPACED_TRIGGER.search(classes):
         text = _apply_edits(text, _spaced_edits(text, classes))
         b = text.encode("ascii", "replace")
     leet = b.translate(_LEET_CLASSES)
-    if b"a1a" in leet or b"a11a" in leet:
+    if _LEET_TRIGGER.search(leet):
         text = _apply_edits(text, _leet_edits(text, b, leet))
         b = text.encode("ascii", "replace")
     if b"$" in b:
         text = _DOLLAR_S.sub("s", text)
         b = text.encode("ascii", "replace")
     text = _apply_edits(text, _repeat_edits(text, b))
-    if not text.isprintable():  # tabs and newlines
+    if not printable and not text.isprintable():
         return " ".join(text.split())
-    while "  " in text:  # cheaper than split and join for the usual few double blanks
-        text = text.replace("  ", " ")
+    if "  " in text:  # one substitution, cheaper than split and join or repeated replaces
+        text = _BLANKS.sub(" ", text)
     return text.strip(" ")
 
 
@@ -1062,11 +1130,14 @@ def _fold_edits(
     if not spans:
         return runs
     edits = []
+    k = 0  # runs and spans are sorted: skip the spans that end before the run
     for start, end, folded in runs:
-        inside = [(s, e) for s, e, _, _ in spans if s < end and e > start]
-        if not inside:
+        while k < len(spans) and spans[k][1] <= start:
+            k += 1
+        if k == len(spans) or spans[k][0] >= end:
             edits.append((start, end, folded))
             continue
+        inside = [(s, e) for s, e, _, _ in spans[k:] if s < end]
         pos = start
         for s, e in inside:  # a run straddling a contact ("3️⃣ 🌹" after a phone)
             if s > pos:

@@ -5,20 +5,35 @@ from __future__ import annotations
 import os
 import pickle
 import re
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sklearn.base import clone
 from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.pipeline import make_pipeline
 
 from classifier._normalize import (
+    _DOMAIN_SPELLED,
+    _LEET_TRIGGER,
+    _NON_ASCII_RUN,
+    _SPACED_TRIGGER,
+    _SPACED_TRIGGERS,
     EMAIL_TOKEN,
     HANDLE_TOKEN,
     PHONE_OBF_TOKEN,
     PHONE_TOKEN,
     URL_TOKEN,
     TextNormalizer,
+    _fold,
+    _fold_edits,
+    _fold_run,
+    _repeat_edits,
+    _skeleton,
+    _spelled_domains,
+    _unelongate,
     extract_contacts,
     mask_contacts,
     normalize_text,
@@ -355,6 +370,164 @@ def test_vocabulary_holds_no_contact_data():
     vocabulary = vectorizer[-1].vocabulary_
     assert PHONE_TOKEN in vocabulary and PHONE_OBF_TOKEN in vocabulary
     assert not any(re.search(r"\d{3}|example", word) for word in vocabulary)
+
+
+# --------------------------------------------------------------------------------------------
+# Fast paths agree with the plain algorithms they replace
+# --------------------------------------------------------------------------------------------
+
+
+def fragments(*items: str | bytes) -> st.SearchStrategy:
+    """Texts glued from ``items``: pieces that sit on the boundaries of a fast path."""
+    return st.lists(st.sampled_from(items), max_size=25).map(items[0][:0].join)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    fragments(b"a", b"co", b"m", b"n", b"-", b" ", b".", b"(", b")", b"[", b"]", b"dot", b"com",
+              b"net", b"org", b"ca", b"1", b" .", b"(.)", b" dot ", b"[dot]", b"mia .com",
+              b"x-y(.)net", b"b dot ca", b"z[dot]org", b" .comx")
+)  # fmt: skip
+def test_spelled_domains_match_the_regex_scan(sb):
+    assert _spelled_domains(sb) == [m.span() for m in _DOMAIN_SPELLED.finditer(sb)]
+
+
+@pytest.mark.parametrize(
+    "sb", [b"name .com-x .net", b"me(.)com", b"mia [dot]com", b"u . com", b"-a .ca", b"x .comx"]
+)
+def test_spelled_domains_boundaries(sb):
+    assert _spelled_domains(sb) == [m.span() for m in _DOMAIN_SPELLED.finditer(sb)]
+
+
+@settings(max_examples=500, deadline=None)
+@given(fragments(b"a", b".", b"..", b".a.", b"aa", b"a.a.a", b".a..a."))
+def test_spaced_trigger_matches_the_two_substring_tests(view):
+    expected = _SPACED_TRIGGERS[0] in view or _SPACED_TRIGGERS[1] in view
+    assert bool(_SPACED_TRIGGER.search(view)) == expected
+
+
+@settings(max_examples=500, deadline=None)
+@given(fragments(b"a", b"1", b" ", b"aa", b"11", b"a1", b"1a", b"111"))
+def test_leet_trigger_matches_the_two_substring_tests(view):
+    assert bool(_LEET_TRIGGER.search(view)) == (b"a1a" in view or b"a11a" in view)
+
+
+def skeleton_reference(text: str) -> tuple[str, str, list[tuple[int, int, str]]]:
+    """:func:`_skeleton` written with a regular-expression scan of the non-ASCII runs."""
+    text = text.replace("\xa0", " ").replace("\u2019", "'")
+    parts, runs, pos = [], [], 0
+    for m in _NON_ASCII_RUN.finditer(text):
+        skeleton, folded = _fold_run(m.group())
+        parts += [text[pos : m.start()], skeleton]
+        runs.append((m.start(), m.end(), folded))
+        pos = m.end()
+    parts.append(text[pos:])
+    return text, "".join(parts).lower(), runs
+
+
+UNICODE_PIECES = ("a", "B", "5", " ", ".", "\xa0", "\u2019", "é", "𝐒", "ｈ", "ɢ", "я", "𝟓", "🌹",
+                  "👍🏽", "3️⃣", "\u200b", "情", "♡", "€", "\t")  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(fragments(*UNICODE_PIECES))
+def test_skeleton_codec_matches_the_regex_scan(text):
+    assert _skeleton(text) == skeleton_reference(text)
+
+
+def test_skeleton_runs_are_kept_per_thread():
+    texts = ["".join(UNICODE_PIECES[i:] + UNICODE_PIECES[:i]) * 20 for i in range(8)] * 25
+    with ThreadPoolExecutor(4) as pool:
+        assert list(pool.map(_skeleton, texts)) == [skeleton_reference(t) for t in texts]
+
+
+def fold_edits_reference(
+    text: str, runs: list[tuple[int, int, str]], spans: list[tuple]
+) -> list[tuple[int, int, str]]:
+    """:func:`_fold_edits` testing every span against every run."""
+    edits = []
+    for start, end, folded in runs:
+        inside = [(s, e) for s, e, _, _ in spans if s < end and e > start]
+        if not inside:
+            edits.append((start, end, folded))
+            continue
+        pos = start
+        for s, e in inside:
+            if s > pos:
+                edits.append((pos, s, _fold(text[pos:s])))
+            pos = max(pos, e)
+        if pos < end:
+            edits.append((pos, end, _fold(text[pos:end])))
+    return edits
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.integers(0, 60), max_size=16, unique=True), st.data())
+def test_fold_edits_match_the_pairwise_test(bounds, data):
+    # Sorted bounds cut 0..60 into pieces; each piece is a run, a span or neither.
+    bounds = sorted(bounds)
+    text = "".join("é𝐒я🌹"[i % 4] for i in range(61))
+    runs, spans = [], []
+    for start, end in zip(bounds, bounds[1:], strict=False):
+        kind = data.draw(st.sampled_from(["run", "span", "both", "none"]))
+        if kind in ("run", "both"):
+            runs.append((start, end, _fold(text[start:end])))
+        if kind in ("span", "both"):
+            spans.append((start, end, PHONE_TOKEN, None))
+    # Runs longer than one piece, to straddle the spans.
+    pairs = zip(runs[::2], runs[1::2], strict=False)
+    runs = [(s, e, _fold(text[s:e])) for (s, _, _), (_, e, _) in pairs]
+    assert _fold_edits(text, runs, spans) == fold_edits_reference(text, runs, spans)
+
+
+def repeat_edits_reference(text: str) -> list[tuple[int, int, str]]:
+    """:func:`_repeat_edits` with regular expressions instead of big-integer masks."""
+    edits = []
+    for m in re.finditer(r"[a-z]+", text):
+        start, end = m.span()
+        glued = (start > 0 and text[start - 1] in "0123456789_") or (
+            end < len(text) and text[end] in "0123456789_"
+        )
+        fixed = _unelongate(m.group())
+        if re.search(r"([a-z])\1\1", m.group()) and not glued and fixed != m.group():
+            edits.append((start, end, fixed))
+    for m in re.finditer(r"([!-/:-@\[-`{-~])\1+", text):
+        edits.append((m.start() + 1, m.end(), ""))
+    return sorted(edits)
+
+
+@settings(max_examples=500, deadline=None)
+@given(fragments("a", "b", "c", "o", "s", "sooo", "yyy", "!", "?", ".", "`", "@", "-", "~", " ",
+                 "  ", "9", "_", "\t", "\x7f", "\x00", "zzz", "bbbj"))  # fmt: skip
+def test_repeat_edits_match_the_regex_rules(text):
+    assert sorted(_repeat_edits(text, text.encode())) == repeat_edits_reference(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(fragments("hi", "sooo", " ", "  ", "\t", "\n", "\x0b", "\x1f", "\x00", "!!", "é", "🌹",
+                 "587 555 0143", "s e x y", "h0t"))  # fmt: skip
+def test_white_space_is_squeezed_with_or_without_control_characters(text):
+    out = normalize_text(text)
+    assert out == " ".join(out.split())
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("hi\tthere  you\x0bgirl\n", "hi there you girl"),
+        ("a\x00b  c", "a\x00b c"),
+        ("x\x1fy", "x y"),
+        ("sooo!!! b!!c @@` aa--bbb", "so! b!c @` aa-bbb"),
+        ("yesss...  ok??", "yes. ok?"),
+        ("name .com-x .net", f"{URL_TOKEN}-{URL_TOKEN}"),
+        ("587     5550143", f"587 {PHONE_TOKEN}"),
+        ("587    5550143", PHONE_OBF_TOKEN),
+        ("é\xa0ü 🌹\u2019s", "e u emoji_rose 's"),
+        ("3️⃣ 🌹 587 555 0143 🌹", f"3 emoji_rose {PHONE_TOKEN} emoji_rose"),
+    ],
+)
+def test_fast_path_boundaries(text, expected):
+    assert normalize_text(text) == expected
 
 
 # --------------------------------------------------------------------------------------------
