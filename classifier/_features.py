@@ -30,10 +30,11 @@ from ._normalize import TextNormalizer, mask_contacts
 #:
 #: - ``words``: contact masking and lower-casing only, word 1-2-gram TF-IDF (the baseline);
 #: - ``normalized``: full obfuscation-proof normalisation, then word 1-2-gram TF-IDF;
-#: - ``full``: ``normalized`` plus the named indicator features and the ChainBreaker rule
-#:   features (the default);
+#: - ``indicators``: ``normalized`` plus the named indicator features (those meant to carry
+#:   over to other sites and years);
+#: - ``full``: ``indicators`` plus the ChainBreaker rule features (the default);
 #: - ``chars``: ``full`` plus character 2-5-gram TF-IDF (slower; for comparison).
-FEATURE_SETS = ("words", "normalized", "full", "chars")
+FEATURE_SETS = ("words", "normalized", "indicators", "full", "chars")
 DEFAULT_FEATURES = "full"
 
 
@@ -60,8 +61,10 @@ def make_features(features: str = DEFAULT_FEATURES) -> list[tuple[str, object]]:
     if features not in FEATURE_SETS:
         raise ValueError(f"unknown feature set {features!r}; choose from {', '.join(FEATURE_SETS)}")
     blocks = [("words", _word_vectorizer())]
+    if features in ("indicators", "full", "chars"):
+        blocks.append((INDICATOR_BLOCK, IndicatorFeatures()))
     if features in ("full", "chars"):
-        blocks += [(INDICATOR_BLOCK, IndicatorFeatures()), ("rules", RuleFeatures())]
+        blocks.append(("rules", RuleFeatures()))
     if features == "chars":
         blocks.append(("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=2,
                                                 sublinear_tf=True, dtype=np.float32)))
@@ -301,6 +304,24 @@ class WordTfidfVectorizer(TfidfVectorizer):
     whole batch at once, instead of being built as strings. Other settings fall back to
     scikit-learn.
     """
+
+    def __getstate__(self) -> dict:
+        # Saved as one array of terms (in column order) rather than a dict: skops writes a
+        # dict as one node per entry, which made a model file of tens of MB that took
+        # seconds to load; an array is one node.
+        state = dict(super().__getstate__())  # a copy: it may be the instance's __dict__
+        vocabulary = state.pop("vocabulary_", None)
+        if vocabulary is not None:
+            terms = sorted(vocabulary, key=vocabulary.__getitem__)
+            state["vocabulary_terms_"] = np.array(terms, dtype=np.str_)
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        state = dict(state)
+        terms = state.pop("vocabulary_terms_", None)
+        super().__setstate__(state)
+        if terms is not None:
+            self.vocabulary_ = {term: column for column, term in enumerate(terms.tolist())}
 
     def _fast_path(self) -> bool:
         return (

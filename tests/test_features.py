@@ -264,3 +264,18 @@ def test_scores_barely_move_under_obfuscation(chainbreaker_full_model, seed):
     change = np.abs(model.predict_proba(rewritten) - model.predict_proba(sample))
     assert change.mean() <= 0.05
     assert np.quantile(change, 0.9) <= 0.1
+
+
+def test_word_vectorizer_state_keeps_vocabulary_as_one_array():
+    """Saved state holds the vocabulary as one array (small, fast skops files) and restores it."""
+    import pickle
+
+    texts = ["new girl in town", "girl in town now", "selling a bike in town"]
+    vectorizer = WordTfidfVectorizer(ngram_range=(1, 2)).fit(texts)
+    state = vectorizer.__getstate__()
+    assert "vocabulary_" not in state
+    assert state["vocabulary_terms_"].dtype.kind == "U"
+    assert hasattr(vectorizer, "vocabulary_")  # taking the state leaves the object intact
+    restored = pickle.loads(pickle.dumps(vectorizer))
+    assert restored.vocabulary_ == vectorizer.vocabulary_
+    assert (restored.transform(texts) != vectorizer.transform(texts)).nnz == 0
