@@ -16,6 +16,7 @@ import click
 from . import __version__
 from ._errors import ClassifierError
 from ._features import DEFAULT_FEATURES, FEATURE_SETS
+from ._scoring import CHUNKSIZE
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 3
 
@@ -120,7 +121,7 @@ def train_cmd(**kwargs) -> None:
                    "(exit code 3), or stop and write nothing (exit code 1).")
 @click.option("--jobs", type=click.IntRange(1), metavar="N",
               help="Worker processes (default: all cores).")
-@click.option("--chunksize", type=click.IntRange(1), default=10_000, show_default=True,
+@click.option("--chunksize", type=click.IntRange(1), default=CHUNKSIZE, show_default=True,
               help="Rows read and scored at a time; memory grows with it, not with the file.")
 @click.option("--input-format", type=click.Choice(["csv", "tsv", "jsonl", "parquet", "lines"]),
               help="Input format (default: from the extension; stdin: one ad per line).")

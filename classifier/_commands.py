@@ -30,7 +30,7 @@ from ._modelcard import write_model_card
 from ._normalize import mask_contacts
 from ._output import TableWriter
 from ._persistence import load_model, save_model
-from ._scoring import score_file, score_frame
+from ._scoring import CHUNKSIZE, score_file, score_frame
 from ._stream import input_size, iter_chunks
 
 
@@ -97,7 +97,7 @@ def run_score(
     flagged_only: bool = False,
     on_error: str = "skip",
     jobs: int | None = None,
-    chunksize: int = 10_000,
+    chunksize: int = CHUNKSIZE,
     on_problem: Callable[[int, str], None] | None = None,
     progress: bool = False,
     engine: str = "local",

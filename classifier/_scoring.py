@@ -7,6 +7,7 @@ whether the run goes on ("skip") or stops ("fail"). Output files are written ato
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import time
@@ -31,6 +32,11 @@ SCORE_COLUMNS = ("id", "score", "flagged", "threshold", "reasons", "indicators",
 MAX_TEXT_CHARS = 20_000
 #: ``status`` values: the text was scored as given, or scored with a caveat.
 STATUSES = ("ok", "empty_text", "truncated", "invalid_utf8")
+#: Rows per chunk of :func:`score_file`: small enough to keep memory low (each of the
+#: ``2 * jobs`` chunks in flight holds its texts, features and output), large enough that
+#: per-chunk costs vanish. Measured on 100,000 ads: 2,000 rows take 0.55 GiB, 10,000 0.79 GiB
+#: (PSS of the process tree) at the same speed.
+CHUNKSIZE = 2_000
 
 
 def _texts_and_status(texts: pd.Series) -> tuple[list[str], np.ndarray]:
@@ -162,7 +168,7 @@ def score_file(
     flagged_only: bool = False,
     on_error: str = "skip",
     jobs: int | None = None,
-    chunksize: int = 10_000,
+    chunksize: int = CHUNKSIZE,
     on_problem: Callable[[int, str], None] | None = None,
     on_progress: Callable[[int, int], None] | None = None,
 ) -> dict:
@@ -212,7 +218,12 @@ def score_file(
         writer.write(out)
         counts["rows_written"] += len(out)
 
-    pool = _pool(jobs, explainer) if jobs > 1 else None
+    pool = None
+    if jobs > 1:
+        # Keep the objects the workers inherit out of the collector's reach: a collection
+        # writes to every object it visits, which copies their pages into every worker.
+        gc.freeze()
+        pool = _pool(jobs, explainer)
     try:
         with TableWriter(output, output_format) as writer:
             for chunk in iter_chunks(source, fmt=input_format, chunksize=chunksize):
@@ -248,6 +259,7 @@ def score_file(
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
+            gc.unfreeze()
     seconds = time.perf_counter() - started
     return {
         **counts,
