@@ -60,7 +60,7 @@ def _score_batch(explainer: Explainer, texts: list[str], explain: bool) -> dict:
     result: dict = {"score": explainer.scores(X)}
     if explain:
         result["reasons"] = explainer.reasons(X)
-        result["indicators"] = [";".join(i) for i in explainer.indicators(X)]
+        result["indicators"] = explainer.indicator_column(X)
     if repeats:
         result = {k: np.asarray(v, dtype=None if k == "score" else object)[codes]
                   for k, v in result.items()}

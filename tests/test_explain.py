@@ -84,3 +84,16 @@ def test_reasons_keep_the_order_of_ties(model, top):
     np.testing.assert_array_equal(np.array([v for row in got for _, v in row]),
                                   np.array([v for row in expected for _, v in row]))
     assert explainer.reasons(X) == [format_reasons(c) for c in expected]
+
+
+def test_indicator_column_joins_the_fired_indicators(model, ads):
+    """The ``indicators`` column is each row's fired indicators, in column order, ';'-joined."""
+    explainer = model.explainer
+    X = explainer.features([*ads["text"].tolist(), "", "new in town, she is 18 yo"])
+    column = explainer.indicator_column(X)
+    assert column == [";".join(names) for names in explainer.indicators(X)]
+    assert column[-2] == ""
+    assert column[-1]  # movement and age language fire
+    shuffled = X.tocsc().tocsr()  # same matrix, indices possibly in another order
+    shuffled.has_sorted_indices = False
+    assert explainer.indicator_column(shuffled) == column
