@@ -46,7 +46,7 @@ def test_notebook_runs(path, real_data_dir, tmp_path, monkeypatch):
 
     # The kernel inherits the environment: the data directory, the isolated cache (set by
     # conftest) and the quick settings of notebook 02.
-    monkeypatch.setenv("CLASSIFIER_DATA_DIR", str(real_data_dir))
+    monkeypatch.setenv("CLASSIFIER_DATA_DIR", str(real_data_dir.resolve()))  # kernel cwd differs
     monkeypatch.setenv("CLASSIFIER_NOTEBOOK_FAST", "1")
     assert os.environ["CLASSIFIER_CACHE_DIR"]
     nb = nbformat.read(path, as_version=4)
