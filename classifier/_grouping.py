@@ -40,7 +40,7 @@ from joblib import Parallel, delayed, effective_n_jobs
 from scipy.sparse import coo_array
 from scipy.sparse.csgraph import connected_components
 
-from ._normalize import extract_contacts, normalize_text
+from ._normalize import normalize_and_extract, normalize_text
 
 __all__ = ["duplicate_stats", "group_ads"]
 
@@ -318,14 +318,15 @@ def _sketch(
     contact_rows: list[int] = []
     contact_keys: list[str] = []
     for i, text in enumerate(texts):
-        # Both calls analyse the same text back to back, so that a cache of the last
-        # analysis in the normaliser can serve the second.
-        words = _WORD.findall(normalize_text(text))
         if link_contacts:
-            for contact in extract_contacts(text):
-                if contact.startswith(_LINK_KINDS):
-                    contact_rows.append(i)
-                    contact_keys.append(contact)
+            normalized, contacts = normalize_and_extract(text)  # one analysis for both
+        else:
+            normalized, contacts = normalize_text(text), []
+        words = _WORD.findall(normalized)
+        for contact in contacts:
+            if contact.startswith(_LINK_KINDS):
+                contact_rows.append(i)
+                contact_keys.append(contact)
         if len(words) < min_tokens:
             digests.append(None)
             rows.append(-1)

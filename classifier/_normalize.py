@@ -12,6 +12,7 @@ Public interface (other modules code against it):
 - :func:`normalize_text`: lower-cased, folded text with contact data masked.
 - :func:`mask_contacts`: masks contact data only, keeps everything else (to show ads).
 - :func:`extract_contacts`: canonical contact keys (``"phone:5875550143"``) to link ads.
+- :func:`normalize_and_extract`: both of the above from one analysis of the text.
 - :class:`TextNormalizer`: stateless scikit-learn transformer around :func:`normalize_text`.
 
 Contact data is found on a *skeleton* of the text: a lower-case ASCII string of the same length
@@ -56,6 +57,7 @@ __all__ = [
     "TextNormalizer",
     "extract_contacts",
     "mask_contacts",
+    "normalize_and_extract",
     "normalize_text",
 ]
 
@@ -827,7 +829,11 @@ def extract_contacts(text: str) -> list[str]:
     >>> extract_contacts("587.555.0143 / five 8 seven 5 five 5 O l 4 3, Mia@Example.com")
     ['email:mia@example.com', 'phone:5875550143']
     """
-    return sorted({key for *_, key in _analyse(text).spans if key})
+    return _contact_keys(_analyse(text))
+
+
+def _contact_keys(found: _Analysis) -> list[str]:
+    return sorted({key for *_, key in found.spans if key})
 
 
 # --------------------------------------------------------------------------------------------
@@ -1113,7 +1119,26 @@ def normalize_text(text: str) -> str:
     """
     if not text:
         return ""
+    return _normalized(_analyse(text))
+
+
+def normalize_and_extract(text: str) -> tuple[str, list[str]]:
+    """:func:`normalize_text` and :func:`extract_contacts` of one text, analysed once.
+
+    Grouping ads needs both; each alone analyses the whole text.
+
+    Examples
+    --------
+    >>> normalize_and_extract("H0T girl, call 587 555 0143")
+    ('hot girl, call xphonex', ['phone:5875550143'])
+    """
+    if not text:
+        return "", []
     found = _analyse(text)
+    return _normalized(found), _contact_keys(found)
+
+
+def _normalized(found: _Analysis) -> str:
     if not found.runs:
         folded = _replace_spans(found.skeleton, found.spans)
     else:

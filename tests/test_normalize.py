@@ -36,6 +36,7 @@ from classifier._normalize import (
     _unelongate,
     extract_contacts,
     mask_contacts,
+    normalize_and_extract,
     normalize_text,
 )
 
@@ -569,3 +570,13 @@ def test_normalized_ads_are_plain_ascii_and_contacts_are_found():
     # others hold no contact data (most ads with ten digits or more and no phone list prices).
     assert n_linked >= 0.6 * n_ads
     assert n_masked >= 0.55 * n_ads
+
+
+def test_normalize_and_extract_equals_the_two_functions():
+    """One analysis gives what normalize_text and extract_contacts give separately."""
+    texts = [*load_ads(), "", "H0T girl 587 555 0143 mia@example.com",
+             "ｃａｌｌ ５８７ ５５５ ０１４３"]
+    for i, text in enumerate(texts):
+        # Compare without printing: the ads hold real contact data.
+        assert normalize_and_extract(text) == (normalize_text(text),
+                                               extract_contacts(text)), f"ad {i}"
