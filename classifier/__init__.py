@@ -35,7 +35,13 @@ __getattr__, __dir__, __all__ = _lazy.attach(
         "_metrics": ["binary_metrics", "choose_threshold"],
         "_model": ["CALIBRATION_METHODS", "Model", "make_pipeline", "train"],
         "_modelcard": ["model_card", "write_model_card"],
-        "_normalize": ["TextNormalizer", "extract_contacts", "mask_contacts", "normalize_text"],
+        "_normalize": [
+            "TextNormalizer",
+            "extract_contacts",
+            "mask_contacts",
+            "normalize_and_extract",
+            "normalize_text",
+        ],
         "_persistence": ["load_model", "save_model"],
         "_report": [
             "metrics_frame",
