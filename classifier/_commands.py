@@ -260,10 +260,8 @@ def run_evaluate(
             else test_label_threshold,
         )
         options.update(test_texts=tested.texts, test_y=tested.y, test_levels=tested.levels)
-    grouping = {"link_contacts": link_contacts}
-    if dup_threshold is not None:
-        grouping["threshold"] = dup_threshold
-    if len(grouping) > 1 or not link_contacts:
+    grouping = {"threshold": dup_threshold or DUP_THRESHOLD, "link_contacts": link_contacts}
+    if dup_threshold is not None or not link_contacts:  # else compare() groups by default
         options["groups"] = group_ads(labeled.texts, **grouping)
         if test is not None:
             options["test_groups"] = group_ads(tested.texts, **grouping)
@@ -277,8 +275,7 @@ def run_evaluate(
     except ValueError as exc:
         raise DataError(str(exc)) from exc
     report["data"] = provenance
-    report["grouping"] = {"threshold": dup_threshold or DUP_THRESHOLD,
-                          "link_contacts": link_contacts}
+    report["grouping"] = grouping
     if test_provenance is not None:
         report["test_data"] = test_provenance
     if json_path is not None:
