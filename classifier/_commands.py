@@ -261,10 +261,9 @@ def run_evaluate(
         )
         options.update(test_texts=tested.texts, test_y=tested.y, test_levels=tested.levels)
     grouping = {"threshold": dup_threshold or DUP_THRESHOLD, "link_contacts": link_contacts}
-    if dup_threshold is not None or not link_contacts:  # else compare() groups by default
-        options["groups"] = group_ads(labeled.texts, **grouping)
-        if test is not None:
-            options["test_groups"] = group_ads(tested.texts, **grouping)
+    options["groups"] = group_ads(labeled.texts, **grouping)
+    if test is not None:
+        options["test_groups"] = group_ads(tested.texts, **grouping)
     try:
         if len(configs) == 1 and len(splits) == 1:
             features, calibrate = configs[0].partition(":")[::2]

@@ -156,9 +156,8 @@ class Explainer:
         ``age_stated`` and ``age_min_scaled`` are measurements, not indicators, and are left
         out; the age flags (``age_min_le_18``, ...) are kept.
         """
-        keep = self.is_indicator & ~np.isin(self.labels, _NOT_INDICATORS)
-        X = sp.csr_matrix(X[:, np.flatnonzero(keep)])
-        names = np.array([s.removeprefix("ind:") for s in self.labels[keep]], dtype=object)
+        X = sp.csr_matrix(X[:, np.flatnonzero(self._shown)])
+        names = self._names[self._shown]
         return [names[X.indices[a:b]].tolist() for a, b in zip(X.indptr[:-1], X.indptr[1:],
                                                                strict=True)]
 
