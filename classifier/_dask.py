@@ -6,12 +6,12 @@ identical to a local run. Dask is an optional dependency: ``pip install classifi
 
 from __future__ import annotations
 
+import logging
 import os
-import shutil
-import tempfile
+import traceback
+import uuid
 from collections.abc import Sequence
 from contextlib import nullcontext
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -76,18 +76,39 @@ def score_dask(
                               meta=_meta(model, ddf, **kwargs), **kwargs)
 
 
-def read_dask(source: str, *, fmt: str | None = None, blocksize: str = "64MB"):
-    """Read a file, glob or URL (``s3://``, ``gs://``, ... via fsspec) as a Dask DataFrame."""
+def read_dask(source: str, *, fmt: str | None = None, blocksize: str | int = "64MB"):
+    """Read a file, glob or URL (``s3://``, ``gs://``, ... via fsspec) as a Dask DataFrame.
+
+    Invalid UTF-8 is decoded with U+FFFD replacement characters, as by the local engine.
+    """
     _, dd = _import_dask()
     fmt = fmt or detect_format(source.rstrip("/*"))
     if fmt == "parquet":
         return dd.read_parquet(source)
     if fmt == "jsonl":
-        return dd.read_json(source, lines=True, blocksize=blocksize, dtype=False)
+        return dd.read_json(source, lines=True, blocksize=blocksize, dtype=False,
+                            errors="replace")
     if fmt in ("csv", "tsv"):
         return dd.read_csv(source, sep="\t" if fmt == "tsv" else ",", dtype=str,
-                           keep_default_na=False, na_values=[""], blocksize=blocksize)
+                           keep_default_na=False, na_values=[""], blocksize=blocksize,
+                           encoding_errors="replace")
     raise DataError(f"the dask engine cannot read {fmt!r} input")
+
+
+def _parser_error(exc: BaseException) -> BaseException | None:
+    """The error of pandas failing to parse the input (malformed CSV or JSON), if that it is."""
+    # It is raised inside pandas' readers: on the client, while dask samples the input, or on
+    # a worker, whose traceback distributed passes on; dask may wrap it in errors of its own.
+    found = None
+    error: BaseException | None = exc
+    while error is not None:
+        if isinstance(error, pd.errors.ParserError) or any(
+            "pandas/io/" in frame.f_code.co_filename.replace("\\", "/")
+            for frame, _ in traceback.walk_tb(error.__traceback__)
+        ):
+            found = error  # the innermost one says what is wrong
+        error = error.__cause__
+    return found
 
 
 def score_file_dask(
@@ -100,48 +121,70 @@ def score_file_dask(
     input_format: str | None = None,
     output_format: str | None = None,
     flagged_only: bool = False,
+    blocksize: str | int = "64MB",
     **kwargs,
 ) -> dict:
-    """Score ``source`` on Dask into ``output`` (a Parquet directory, or one CSV/JSONL file).
+    """Score ``source`` on Dask into ``output`` (a Parquet directory, or one CSV/TSV file).
 
     ``scheduler`` is the address of a running Dask scheduler (``tcp://host:8786``); without
-    it a local cluster of ``jobs`` single-threaded worker processes is started. The output
-    is written under a temporary name beside ``output`` and renamed when complete.
+    it a local cluster of ``jobs`` single-threaded worker processes is started. ``source``
+    and ``output`` may be local paths or fsspec URLs (``s3://...``). The output is written
+    under a hidden temporary name beside ``output`` and moved into place when complete (an
+    atomic rename on a local disk; a copy and delete on object stores). Malformed input
+    stops the run with a :class:`DataError` and writes nothing. ``blocksize`` is the size
+    of the partitions CSV and JSONL input is cut into.
     """
     dask, dd = _import_dask()
+    import fsspec
     from dask.distributed import Client, LocalCluster
 
     fmt = output_format or detect_format(output)
+    if fmt not in ("parquet", "csv", "tsv"):
+        raise DataError(f"the dask engine writes parquet, csv or tsv, not {fmt!r}")
+    input_format = input_format or detect_format(source.rstrip("/*"))
     threshold = model.threshold if kwargs.get("threshold") is None else kwargs["threshold"]
+    fs, target = fsspec.core.url_to_fs(output)
+    parent = fs._parent(target)
+    if not fs.isdir(parent):
+        raise DataError(f"{parent}: output directory does not exist")
+    tmp = f"{parent}/.{target.rsplit('/', 1)[-1]}.{uuid.uuid4().hex[:12]}"
+    tmp_url = fs.unstrip_protocol(tmp)
     if scheduler:
         cluster = nullcontext(scheduler)
     else:
         cluster = LocalCluster(n_workers=jobs or os.cpu_count() or 1, threads_per_worker=1,
-                               processes=True, dashboard_address=None)
-    target = Path(output)
-    tmp = Path(tempfile.mkdtemp(dir=target.parent or ".", prefix=f".{target.name}."))
+                               processes=True, dashboard_address=None,
+                               silence_logs=logging.CRITICAL)  # a failed task: our one-line error
     try:
         with cluster as address, Client(address):
-            frame = read_dask(source, fmt=input_format)
+            frame = read_dask(source, fmt=input_format, blocksize=blocksize)
             scored = score_dask(model, frame, **kwargs)
             if flagged_only:
                 scored = scored[scored["flagged"]]
-            written = tmp / "out"
             if fmt == "parquet":
-                scored.to_parquet(str(written), write_index=False)
-                flags = dd.read_parquet(str(written), columns=["flagged"])["flagged"]
-            elif fmt in ("csv", "tsv"):
-                sep = "\t" if fmt == "tsv" else ","
-                scored.to_csv(str(written), single_file=True, index=False, sep=sep)
-                flags = dd.read_csv(str(written), sep=sep, usecols=["flagged"])["flagged"]
+                scored.to_parquet(tmp_url, write_index=False)
+                flags = dd.read_parquet(tmp_url, columns=["flagged"])["flagged"]
             else:
-                raise DataError(f"the dask engine writes parquet or csv, not {fmt!r}")
+                sep = "\t" if fmt == "tsv" else ","
+                scored.to_csv(tmp_url, single_file=True, index=False, sep=sep)
+                flags = dd.read_csv(tmp_url, sep=sep, usecols=["flagged"])["flagged"]
             # Counted from the input and the written file, so scoring runs only once.
             rows, flagged = dask.compute(frame.shape[0], flags.sum())
-        if target.is_dir():
-            shutil.rmtree(target)
-        os.replace(tmp / "out", target)
+        if fs.exists(target):
+            fs.rm(target, recursive=True)
+        fs.mv(tmp, target, recursive=True)
+    except Exception as exc:
+        error = _parser_error(exc)
+        if error is None:
+            raise
+        message = (str(error).strip() or type(error).__name__).splitlines()[0].rstrip(".")
+        if " line " in message:
+            message += " (a line number counts from the start of its Dask partition)"
+        raise DataError(f"{source}: cannot read as {input_format}: {message}. The dask engine "
+                        "stops at malformed input; the local engine (--engine local) reports "
+                        "and skips malformed lines") from exc
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        if fs.exists(tmp):
+            fs.rm(tmp, recursive=True)
     return {"rows_read": int(rows), "flagged": int(flagged), "problems": 0,
             "threshold": threshold, "model": model.model_id, "output": str(output)}
