@@ -19,6 +19,9 @@ from ._features import DEFAULT_FEATURES, FEATURE_SETS
 from ._scoring import CHUNKSIZE
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 3
+# Rows scored with a caveat (their status), named in the summary line of ``score``.
+_CAVEATS = (("empty_text", "empty texts"), ("truncated", "truncated"),
+            ("invalid_utf8", "with invalid UTF-8"))
 
 
 def _data_options(func):
@@ -156,10 +159,12 @@ def score_cmd(source: str | None, texts: tuple[str, ...], quiet: bool, **kwargs)
     result = run_score(source=source, texts=texts, on_problem=report,
                        progress=not quiet and sys.stderr.isatty(), **kwargs)
     if not quiet:
+        caveats = [f"{result[key]:,} {label}" for key, label in _CAVEATS if result.get(key)]
         click.echo(
             f"read {result['rows_read']:,} rows, scored {result['rows_read']:,}, flagged "
             f"{result['flagged']:,} at threshold {result['threshold']:.3f}, "
             f"{result['problems']:,} problem lines"
+            + (f" ({', '.join(caveats)})" if caveats else "")
             + (f"; wrote {result['output']}" if result["output"] != "-" else ""),
             err=True,
         )

@@ -16,10 +16,10 @@ from contextlib import nullcontext
 import numpy as np
 import pandas as pd
 
-from ._data import detect_format
+from ._data import detect_format, join_text
 from ._errors import DataError
 from ._model import Model
-from ._scoring import score_frame
+from ._scoring import STATUSES, _texts_and_status, score_frame
 
 
 def _import_dask():
@@ -43,6 +43,13 @@ def _score_partition(part: pd.DataFrame, model: Model, offsets: np.ndarray | Non
         start = int(offsets[partition_info["number"]])
     out = score_frame(model, part, start=start, **kwargs)
     return out.set_axis(part.index)
+
+
+def _input_counts(part: pd.DataFrame, text_cols: list[str]) -> pd.DataFrame:
+    """Rows of one input partition, and how many get each caveat status."""
+    _, status = _texts_and_status(join_text(part, text_cols))
+    counts = {name: int((status == name).sum()) for name in STATUSES[1:]}
+    return pd.DataFrame([{"rows": len(part), **counts}])
 
 
 def score_dask(
@@ -163,13 +170,18 @@ def score_file_dask(
                 scored = scored[scored["flagged"]]
             if fmt == "parquet":
                 scored.to_parquet(tmp_url, write_index=False)
-                flags = dd.read_parquet(tmp_url, columns=["flagged"])["flagged"]
+                written = dd.read_parquet(tmp_url, columns=["flagged"])
             else:
                 sep = "\t" if fmt == "tsv" else ","
                 scored.to_csv(tmp_url, single_file=True, index=False, sep=sep)
-                flags = dd.read_csv(tmp_url, sep=sep, usecols=["flagged"])["flagged"]
-            # Counted from the input and the written file, so scoring runs only once.
-            rows, flagged = dask.compute(frame.shape[0], flags.sum())
+                written = dd.read_csv(tmp_url, sep=sep, usecols=["flagged"])
+            # Counted from the input and the written file: computing the counts together with
+            # the output would score every partition again for CSV output.
+            text_cols = kwargs.get("text_cols", ("text",))
+            counts = frame.map_partitions(_input_counts, list(text_cols),
+                                          meta=_input_counts(frame._meta, list(text_cols)))
+            counts, flagged, rows_written = dask.compute(
+                counts.sum(), written["flagged"].sum(), written.shape[0])
         if fs.exists(target):
             fs.rm(target, recursive=True)
         fs.mv(tmp, target, recursive=True)
@@ -186,5 +198,7 @@ def score_file_dask(
     finally:
         if fs.exists(tmp):
             fs.rm(tmp, recursive=True)
-    return {"rows_read": int(rows), "flagged": int(flagged), "problems": 0,
+    return {"rows_read": int(counts["rows"]), "rows_written": int(rows_written),
+            "flagged": int(flagged), "problems": 0,
+            **{name: int(counts[name]) for name in STATUSES[1:]},
             "threshold": threshold, "model": model.model_id, "output": str(output)}

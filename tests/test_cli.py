@@ -409,6 +409,33 @@ def test_malformed_lines_can_fail_the_run(saved_model_dir, tmp_path, capsys):
     assert not out.exists()
 
 
+def test_summary_counts_rows_scored_with_a_caveat(saved_model_dir, tmp_path, capsys):
+    """Empty texts and invalid UTF-8 are scored, marked, and counted in the summary line."""
+    source, out = tmp_path / "ads.csv", tmp_path / "out.csv"
+    source.write_bytes(b"id,text\n1,new in town\n2,\n3,caf\xe9 tonight\n4,\n")
+    code, _, err = run_main(["score", "--model", saved_model_dir, source, "-o", out,
+                             "--id-col", "id"], capsys)
+    assert code == 0, err
+    assert "2 empty texts" in err
+    assert "1 with invalid UTF-8" in err
+    assert "truncated" not in err
+    assert pd.read_csv(out)["status"].tolist() == ["ok", "empty_text", "invalid_utf8",
+                                                   "empty_text"]
+
+
+def test_dask_engine_malformed_input_is_one_error_line(saved_model_dir, tmp_path, capsys):
+    """The dask engine does not skip malformed lines: exit 1, one line, nothing written."""
+    pytest.importorskip("dask.distributed")
+    source, out = tmp_path / "ads.csv", tmp_path / "out.csv"
+    source.write_text(MALFORMED_CSV)
+    code, _, err = run_main(["score", "--model", saved_model_dir, source, "-o", out,
+                             "--engine", "dask", "--jobs", "1"], capsys)
+    assert code == 1
+    assert_one_error_line(err)
+    assert "local engine" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ads.csv"]
+
+
 def test_dedup_writes_a_group_for_every_row(tmp_path):
     """Templates that differ only in the phone number, and ads sharing a phone, share a group."""
     template = ("Sweet new girls in town this week only, many girls available, incall and "
