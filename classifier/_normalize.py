@@ -404,23 +404,30 @@ def _phone_spans(sb: bytes, digits: bytes, words: frozenset[bytes], text: str) -
         if span:
             spans.append(span)
             continue
-        # Groups of tokens written without a separator between them: "587", "five", "5o7".
-        groups: list[list[tuple[int, int, str, bool]]] = []
-        last_end = -1
-        for tok in _PHONE_TOKEN_RX.finditer(sb, start, end):
-            word = tok.group()
-            item = (tok.start(), tok.end(), _TOKEN_DIGIT[word], len(word) == 1 and word > b"9")
-            if tok.start() == last_end:
-                groups[-1].append(item)
-            else:
-                groups.append([item])
-            last_end = tok.end()
-        for k, group in enumerate(groups):
-            # "...0143i travel": the pronoun glued after a number, not a 1 ("...014I").
-            if len(group) > 1 and text[group[-1][0]] == "i" and not group[-2][3]:
-                groups[k : k + 1] = [group[:-1], group[-1:]]
-        spans += _phones_in_groups(groups, sb, text)
+        spans += _phones_in_groups(_token_groups(sb, start, end, text), sb, text)
     return spans
+
+
+def _token_groups(sb: bytes, start: int, end: int, text: str) -> list:
+    """Split a run into groups of digit tokens written without a separator between them.
+
+    Each group is a list of ``(start, end, digit, is_letter)`` tokens: "587", "five", "5o7".
+    """
+    groups: list[list[tuple[int, int, str, bool]]] = []
+    last_end = -1
+    for tok in _PHONE_TOKEN_RX.finditer(sb, start, end):
+        word = tok.group()
+        item = (tok.start(), tok.end(), _TOKEN_DIGIT[word], len(word) == 1 and word > b"9")
+        if tok.start() == last_end:
+            groups[-1].append(item)
+        else:
+            groups.append([item])
+        last_end = tok.end()
+    for k, group in enumerate(groups):
+        # "...0143i travel": the pronoun glued after a number, not a 1 ("...014I").
+        if len(group) > 1 and text[group[-1][0]] == "i" and not group[-2][3]:
+            groups[k : k + 1] = [group[:-1], group[-1:]]
+    return groups
 
 
 def _digits_before(digits: bytes, start: int) -> int:
@@ -496,14 +503,25 @@ def _phones_in_groups(groups: list, sb: bytes, text: str) -> list[_Span]:
 
 def _phone_candidates(groups: list, sb: bytes) -> list[tuple]:
     """Rank the candidate numbers of a run (see :func:`_phones_in_groups`)."""
+    sizes = [len(g) for g in groups]
+    left = sum(sizes)  # tokens in groups[i:], for the start i tried next
+    if left < 10:
+        return []  # too few digits for any number (most runs here are prices and times)
     seps = [sb[groups[k][-1][1] : groups[k + 1][0][0]] for k in range(len(groups) - 1)]
+    # Computed once for all the windows tried: whether each group is digits only (its tokens
+    # touch, so its text tells) and whether each separator ends a number.
+    digit_only = [sb[g[0][0] : g[-1][1]].isdigit() for g in groups]
+    breaks = [b"," in sep or b";" in sep for sep in seps]
     candidates = []
     for i in range(len(groups)):
-        j = _phone_window(groups, seps, i, sb)
+        if left < 10:
+            break  # no number starts here or later
+        left -= sizes[i]
+        j = _phone_window(groups, sizes, digit_only, breaks, i, sb)
         if j is not None:
-            window = groups[i : j + 1]
-            multi = any(len(g) >= 2 and all(_is_digit_token(t) for t in g) for g in window)
-            mixed = multi and any(len(g) == 1 for g in window)
+            window = range(i, j + 1)
+            multi = any(sizes[k] >= 2 and digit_only[k] for k in window)
+            mixed = multi and 1 in sizes[i : j + 1]
             inner = seps[i:j]
             # Cutting a blank-free join ("24/7" in "24/7 5 8 7 ...") from a number written
             # with blanks splits a word in two.
@@ -520,64 +538,64 @@ def _is_digit_token(item: tuple[int, int, str, bool]) -> bool:
     return item[1] - item[0] == 1 and not item[3]
 
 
-def _phone_window(groups: list, seps: list[bytes], i: int, sb: bytes) -> int | None:
-    """Return the last group of a phone number starting at group ``i``, if there is one."""
+def _phone_window(
+    groups: list, sizes: list[int], digit_only: list[bool], breaks: list[bool], i: int, sb: bytes
+) -> int | None:
+    """Return the last group of a phone number starting at group ``i``, if there is one.
+
+    ``sizes``, ``digit_only`` and ``breaks`` are those of :func:`_phone_candidates`.
+    """
     first = groups[i]
     # A number neither starts nor ends with a lone letter ("I", "o"), nor starts inside a
     # word written in leetspeak ("c4ll", "an4l").
-    if len(first) == 1 and first[0][3]:
+    if sizes[i] == 1 and first[0][3]:
         return None
     if first[0][0] > 0 and _is_letter(sb[first[0][0] - 1]) and any(item[3] for item in first):
         return None
     total = 0
     for j in range(i, len(groups)):
-        if j > i and (b"," in seps[j - 1] or b";" in seps[j - 1]):
+        if j > i and breaks[j - 1]:
             return None  # a list of prices or times, not one number
-        total += len(groups[j])
+        total += sizes[j]
         if total > 11:
             return None
-        if total < 10 or (len(groups[j]) == 1 and groups[j][0][3]):
+        if total < 10 or (sizes[j] == 1 and groups[j][0][3]):
             continue  # too few digits yet (checked first: the window tests cost more)
-        window = groups[i : j + 1]
         # North American numbers: an area code never starts with 0 or 1, a leading 1 is the
         # country code ("1 5 8 7 ..." is eleven digits, not ten).
-        first_digits = "".join(item[2] for item in window[0])[:2]
-        if total == 10 and first_digits[0] in "01":
+        first_digit = first[0][2]
+        if total == 10 and first_digit in "01":
             continue
-        if total == 11 and not (first_digits[0] == "1" and _second_digit(window) not in "01"):
+        if total == 11 and not (first_digit == "1" and _second_digit(groups, i) not in "01"):
             continue
-        if total in (10, 11) and _is_phone_window(window):
+        # A window of digits only, in groups of two or more, counts in a usual grouping only.
+        window_sizes = tuple(sizes[i : j + 1])
+        if min(window_sizes) < 2 or not all(digit_only[i : j + 1]):
+            return j
+        if window_sizes in _DIGIT_GROUPINGS:
             return j
     return None
 
 
-def _second_digit(window: list) -> str:
-    return [item[2] for group in window for item in group][1]
-
-
-def _is_phone_window(window: list) -> bool:
-    sizes = tuple(len(group) for group in window)
-    digits_only = all(end - start == 1 and not is_letter
-                      for group in window for start, end, _, is_letter in group)  # fmt: skip
-    if digits_only and min(sizes) >= 2:
-        # Digits only, in groups of two or more: only the usual groupings count.
-        return sizes in _DIGIT_GROUPINGS
-    return True
+def _second_digit(groups: list, i: int) -> str:
+    """Return the second digit of a number starting at group ``i`` (it has two or more)."""
+    return groups[i][1][2] if len(groups[i]) > 1 else groups[i + 1][0][2]
 
 
 def _unmatched_numbers(groups: list, used: list[bool], sb: bytes, text: str) -> list[_Span]:
     """Mask 7-digit local numbers and long obscured digit runs that form no 10-digit number."""
     spans: list[_Span] = []
-    for is_used, run in itertools.groupby(zip(used, groups, strict=True), key=lambda x: x[0]):
+    for is_used, run in itertools.groupby(range(len(groups)), key=used.__getitem__):
         if is_used:
             continue
-        rest = [group for _, group in run]
-        sizes = tuple(len(group) for group in rest)
-        start, end = rest[0][0][0], rest[-1][-1][1]
+        indices = list(run)
+        first, last = indices[0], indices[-1]
+        sizes = tuple(map(len, groups[first : last + 1]))
+        start, end = groups[first][0][0], groups[last][-1][1]
         if sizes == (3, 4) and _PLAIN_LOCAL.fullmatch(text, start, end):
             if start == 0 or sb[start - 1] != ord("$"):
                 spans.append((start, end, PHONE_TOKEN, None))
-        elif sum(sizes) >= 7 and 2 * sum(size == 1 for size in sizes) >= len(sizes):
+        elif sum(sizes) >= 7 and 2 * sizes.count(1) >= len(sizes):
             # Spaced single digits that do not add up to a valid number are still personal data.
             spans.append((start, end, PHONE_OBF_TOKEN, None))
     return spans
@@ -622,7 +640,8 @@ def _skip_glued_phone(sb: bytes, start: int, stop: int) -> int:
     return pos
 
 
-def _url_spans(sb: bytes) -> list[tuple[int, int, int, str, None]]:
+def _url_spans(sb: bytes, dot_word: bool = True) -> list[tuple[int, int, int, str, None]]:
+    """Web addresses in ``sb``; ``dot_word`` tells whether "dot" occurs as a word."""
     found = []
     # A URL with "http" has a ":", found with memchr: faster than a search for "http".
     for rx, guard, needle in ((_HTTP, b":", b"http"), (_WWW, b"w", b"www")):
@@ -630,7 +649,7 @@ def _url_spans(sb: bytes) -> list[tuple[int, int, int, str, None]]:
             for m in rx.finditer(sb):
                 url = m.group().rstrip(b".,;:!?)]'\"")
                 found.append((_URL_RANK, m.start(), m.start() + len(url), URL_TOKEN, None))
-    for start, end in _spelled_domains(sb):
+    for start, end in _spelled_domains(sb, dot_word):
         found.append((_URL_RANK, start, end, URL_TOKEN, None))
     for m in _TLD.finditer(sb):
         # A bare domain ("example.com/name"): walk back to its first character.
@@ -646,15 +665,17 @@ def _url_spans(sb: bytes) -> list[tuple[int, int, int, str, None]]:
     return found
 
 
-def _spelled_domains(sb: bytes) -> list[tuple[int, int]]:
+def _spelled_domains(sb: bytes, dot_word: bool = True) -> list[tuple[int, int]]:
     """Return the spans of ``_DOMAIN_SPELLED.finditer(sb)`` without scanning all of ``sb``.
 
     A regular-expression scan costs tens of microseconds and the trigger " ." is common (a
     blank before a full stop); the separators are found with ``bytes.find`` instead, and the
     name before each is walked back over, no further than the end of the previous match.
+    With ``dot_word`` false ("dot" is no word of ``sb``: a separator " dot " or "(dot)" has
+    it as one), only the separators with a "." are looked for.
     """
     view = sb.translate(_BRACKETS_AS_BLANKS)
-    seps = [*_find_all(view, b" ."), *_find_all(view, b" dot")]
+    seps = [*_find_all(view, b" ."), *(_find_all(view, b" dot") if dot_word else ())]
     if not seps:
         return []
     seps.sort()
@@ -721,7 +742,7 @@ def _analyse(text: str) -> _Analysis:
             key = b"email:%s@%s.%s" % (m.group("user"), m.group("host"), m.group("tld"))
             found.append((_EMAIL_RANK, m.start(), m.end(), EMAIL_TOKEN, key.decode()))
     if b"." in sb or b"dot" in sb:
-        found += _url_spans(sb)
+        found += _url_spans(sb, b"dot" in words)
     if not words.isdisjoint(_HANDLE_KEYWORDS):
         found += _keyword_handle_spans(sb, words)
     if b"0" in digits or not words.isdisjoint(_DIGIT_WORD_STARTS):
@@ -913,8 +934,9 @@ def _rejoin(m: re.Match) -> str:
 _LEET = str.maketrans("013457@$", "oieastas")
 _LEET_RUN = re.compile(r"[013457@$]+")
 # One or two leet characters between letters in the leet view ("a1a", "a11a"), in one search
-# (faster than two ``in`` tests on a view of three symbols).
-_LEET_TRIGGER = re.compile(rb"a11?a")
+# (faster than two ``in`` tests on a view of three symbols). The search starts at a "1" and
+# looks behind for the letter: "1" is far rarer than "a", so fewer positions are tried.
+_LEET_TRIGGER = re.compile(rb"1(?<=a1)1?a")
 _LEET_WORD_CHAR = _byte_table(lambda c: 1 if _is_letter(c) or c in b"0123456789@$" else 0)
 # Other digits, long numbers and "4u" mark prices and abbreviations ("qv150hh", "b4u").
 _NOT_LEET = re.compile(r"[2689]|[0-9]{3}|4u$")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import pickle
 import re
@@ -16,9 +17,12 @@ from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.pipeline import make_pipeline
 
 from classifier._normalize import (
+    _DIGIT_GROUPINGS,
     _DOMAIN_SPELLED,
     _LEET_TRIGGER,
     _NON_ASCII_RUN,
+    _PLAIN_LOCAL,
+    _PLAIN_PHONE,
     _SPACED_TRIGGER,
     _SPACED_TRIGGERS,
     EMAIL_TOKEN,
@@ -30,9 +34,11 @@ from classifier._normalize import (
     _fold,
     _fold_edits,
     _fold_run,
+    _phones_in_groups,
     _repeat_edits,
     _skeleton,
     _spelled_domains,
+    _token_groups,
     _unelongate,
     extract_contacts,
     mask_contacts,
@@ -390,7 +396,10 @@ def fragments(*items: str | bytes) -> st.SearchStrategy:
               b"x-y(.)net", b"b dot ca", b"z[dot]org", b" .comx")
 )  # fmt: skip
 def test_spelled_domains_match_the_regex_scan(sb):
-    assert _spelled_domains(sb) == [m.span() for m in _DOMAIN_SPELLED.finditer(sb)]
+    expected = [m.span() for m in _DOMAIN_SPELLED.finditer(sb)]
+    assert _spelled_domains(sb) == expected
+    # Told whether "dot" is a word, as :func:`_analyse` tells it.
+    assert _spelled_domains(sb, b"dot" in re.findall(rb"[a-z]+", sb)) == expected
 
 
 @pytest.mark.parametrize(
@@ -411,6 +420,104 @@ def test_spaced_trigger_matches_the_two_substring_tests(view):
 @given(fragments(b"a", b"1", b" ", b"aa", b"11", b"a1", b"1a", b"111"))
 def test_leet_trigger_matches_the_two_substring_tests(view):
     assert bool(_LEET_TRIGGER.search(view)) == (b"a1a" in view or b"a11a" in view)
+
+
+def phones_in_groups_reference(groups: list, sb: bytes, text: str) -> list:
+    """:func:`_phones_in_groups` as first written: every window of every start is tested."""
+
+    def is_digit_token(item):
+        return item[1] - item[0] == 1 and not item[3]
+
+    def is_phone_window(window):
+        sizes = tuple(len(group) for group in window)
+        digits_only = all(is_digit_token(item) for group in window for item in group)
+        return sizes in _DIGIT_GROUPINGS if digits_only and min(sizes) >= 2 else True
+
+    def phone_window(groups, seps, i):
+        first = groups[i]
+        if len(first) == 1 and first[0][3]:
+            return None
+        if first[0][0] > 0 and 97 <= sb[first[0][0] - 1] <= 122 and any(t[3] for t in first):
+            return None
+        total = 0
+        for j in range(i, len(groups)):
+            if j > i and (b"," in seps[j - 1] or b";" in seps[j - 1]):
+                return None
+            total += len(groups[j])
+            if total > 11:
+                return None
+            if total < 10 or (len(groups[j]) == 1 and groups[j][0][3]):
+                continue
+            window = groups[i : j + 1]
+            flat = [item[2] for group in window for item in group]
+            if total == 10 and flat[0] in "01":
+                continue
+            if total == 11 and not (flat[0] == "1" and flat[1] not in "01"):
+                continue
+            if is_phone_window(window):
+                return j
+        return None
+
+    def candidates_of(groups):
+        seps = [sb[groups[k][-1][1] : groups[k + 1][0][0]] for k in range(len(groups) - 1)]
+        candidates = []
+        for i in range(len(groups)):
+            j = phone_window(groups, seps, i)
+            if j is not None:
+                window = groups[i : j + 1]
+                multi = any(len(g) >= 2 and all(map(is_digit_token, g)) for g in window)
+                mixed = multi and any(len(g) == 1 for g in window)
+                inner = seps[i:j]
+                spaced = bool(inner) and all(b" " in sep for sep in inner)
+                cuts = spaced and (
+                    (i > 0 and b" " not in seps[i - 1]) or (j < len(seps) and b" " not in seps[j])
+                )
+                candidates.append((len(set(inner)), cuts, mixed, i, j))
+        return sorted(candidates)
+
+    candidates = candidates_of(groups)
+    if not candidates and len(groups) >= 3:
+        sizes = [len(g) if all(map(is_digit_token, g)) else 0 for g in groups]
+        for i in range(len(groups) - 2):
+            if sizes[i] >= 4 and sizes[i + 1] == 3 and sizes[i + 2] == 4:
+                groups = [*groups[:i], groups[i][:-3], groups[i][-3:], *groups[i + 1 :]]
+                candidates = candidates_of(groups)
+                break
+    spans, used = [], [False] * len(groups)
+    for *_, i, j in candidates:
+        if any(used[i : j + 1]):
+            continue
+        used[i : j + 1] = [True] * (j + 1 - i)
+        digits = "".join(item[2] for group in groups[i : j + 1] for item in group)
+        start, end = groups[i][0][0], groups[j][-1][1]
+        token = PHONE_TOKEN if _PLAIN_PHONE.fullmatch(text, start, end) else PHONE_OBF_TOKEN
+        spans.append((start, end, token, f"phone:{digits[-10:]}"))
+    for is_used, run in itertools.groupby(zip(used, groups, strict=True), key=lambda x: x[0]):
+        if is_used:
+            continue
+        rest = [group for _, group in run]
+        sizes = tuple(len(group) for group in rest)
+        start, end = rest[0][0][0], rest[-1][-1][1]
+        if sizes == (3, 4) and _PLAIN_LOCAL.fullmatch(text, start, end):
+            if start == 0 or sb[start - 1] != ord("$"):
+                spans.append((start, end, PHONE_TOKEN, None))
+        elif sum(sizes) >= 7 and 2 * sum(size == 1 for size in sizes) >= len(sizes):
+            spans.append((start, end, PHONE_OBF_TOKEN, None))
+    return spans
+
+
+@settings(max_examples=1000, deadline=None)
+@given(
+    fragments(b"5", b"1", b"0", b"2", b"58", b"587", b"555", b"0143", b"15875", b"5'6587",
+              b" ", b"  ", b"-", b".", b", ", b";", b"/", b"(", b")", b"+", b"$", b"o", b"l", b"i",
+              b"oh", b"five", b"one", b"zero", b"x", b"call")
+)  # fmt: skip
+def test_phone_groups_match_the_window_by_window_search(sb):
+    text = sb.decode()
+    groups = _token_groups(sb, 0, len(sb), text)
+    if groups:
+        expected = phones_in_groups_reference(groups, sb, text)
+        assert _phones_in_groups(groups, sb, text) == expected
 
 
 def skeleton_reference(text: str) -> tuple[str, str, list[tuple[int, int, str]]]:
