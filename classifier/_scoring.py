@@ -37,11 +37,6 @@ STATUSES = ("ok", "empty_text", "truncated", "invalid_utf8")
 #: per-chunk costs vanish. Measured on 100,000 ads, before ``gc.freeze`` below: 2,000 rows
 #: take 0.55 GiB, 10,000 0.79 GiB (PSS of the process tree), at the same speed.
 CHUNKSIZE = 2_000
-#: Texts of the first chunk scored in the parent before worker processes fork, so that they
-#: inherit warm caches (compiled indicator regexes, the n-gram index) instead of each
-#: building its own: on 100,000 ads this took a worker's first chunk from about 930 to
-#: 360 µs per ad, for 0.9 s in the parent.
-WARMUP_ROWS = 200
 
 
 def _texts_and_status(texts: pd.Series) -> tuple[list[str], np.ndarray]:
@@ -224,6 +219,11 @@ def score_file(
         counts["rows_written"] += len(out)
 
     pool = None
+    if jobs > 1:
+        # Keep the objects the workers inherit out of the collector's reach: a collection
+        # writes to every object it visits, which copies their pages into every worker.
+        gc.freeze()
+        pool = _pool(jobs, explainer)
     try:
         with TableWriter(output, output_format) as writer:
             for chunk in iter_chunks(source, fmt=input_format, chunksize=chunksize):
@@ -244,13 +244,6 @@ def score_file(
                 start = counts["rows_read"]
                 ids = frame[id_col].to_numpy() if id_col else np.arange(start, start + len(frame))
                 counts["rows_read"] += len(frame)
-                if pool is None and jobs > 1:
-                    _score_batch(explainer, texts[:WARMUP_ROWS], explain)
-                    # Keep the objects the workers inherit out of the collector's reach: a
-                    # collection writes to every object it visits, which copies their pages
-                    # into every worker.
-                    gc.freeze()
-                    pool = _pool(jobs, explainer)
                 work = pool.submit(_work, texts, explain) if pool else _score_batch(
                     explainer, texts, explain)
                 pending.append((work, frame[list(keep_cols)], ids, status))
