@@ -144,6 +144,7 @@ def score_file_dask(
     dask, dd = _import_dask()
     import fsspec
     from dask.distributed import Client, LocalCluster
+    from fsspec.implementations.local import LocalFileSystem
 
     fmt = output_format or detect_format(output)
     if fmt not in ("parquet", "csv", "tsv"):
@@ -152,7 +153,8 @@ def score_file_dask(
     threshold = model.threshold if kwargs.get("threshold") is None else kwargs["threshold"]
     fs, target = fsspec.core.url_to_fs(output)
     parent = fs._parent(target)
-    if not fs.isdir(parent):
+    # Object stores have no directories to create first: only a local parent must exist.
+    if isinstance(fs, LocalFileSystem) and not fs.isdir(parent):
         raise DataError(f"{parent}: output directory does not exist")
     tmp = f"{parent}/.{target.rsplit('/', 1)[-1]}.{uuid.uuid4().hex[:12]}"
     tmp_url = fs.unstrip_protocol(tmp)

@@ -103,3 +103,8 @@ def test_dask_writes_to_an_fsspec_url(client, model, ads, tmp_path):
 def test_dask_rejects_an_output_format_before_starting(model, tmp_path):
     with pytest.raises(DataError, match="writes parquet, csv or tsv"):
         score_file_dask(model, str(tmp_path / "ads.csv"), str(tmp_path / "scores.jsonl"))
+
+
+def test_dask_missing_local_output_directory_is_an_error(model, tmp_path):
+    with pytest.raises(DataError, match="does not exist"):
+        score_file_dask(model, str(tmp_path / "ads.csv"), str(tmp_path / "no" / "scores.csv"))
