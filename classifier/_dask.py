@@ -103,7 +103,7 @@ def read_dask(source: str, *, fmt: str | None = None, blocksize: str | int = "64
 
 
 def _parser_error(exc: BaseException) -> BaseException | None:
-    """The error of pandas failing to parse the input (malformed CSV or JSON), if that it is."""
+    """The error of pandas failing to parse the input (malformed CSV or JSON), if it is one."""
     # It is raised inside pandas' readers: on the client, while dask samples the input, or on
     # a worker, whose traceback distributed passes on; dask may wrap it in errors of its own.
     found = None
