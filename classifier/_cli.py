@@ -20,7 +20,7 @@ from ._scoring import CHUNKSIZE
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 3
 # Rows scored with a caveat (their status), named in the summary line of ``score``.
-_CAVEATS = (("empty_text", "empty texts"), ("truncated", "truncated"),
+_CAVEATS = (("empty_text", "empty"), ("truncated", "truncated"),
             ("invalid_utf8", "with invalid UTF-8"))
 
 
@@ -164,7 +164,7 @@ def score_cmd(source: str | None, texts: tuple[str, ...], quiet: bool, **kwargs)
             f"read {result['rows_read']:,} rows, scored {result['rows_read']:,}, flagged "
             f"{result['flagged']:,} at threshold {result['threshold']:.3f}, "
             f"{result['problems']:,} problem lines"
-            + (f" ({', '.join(caveats)})" if caveats else "")
+            + (f" (texts: {', '.join(caveats)})" if caveats else "")
             + (f"; wrote {result['output']}" if result["output"] != "-" else ""),
             err=True,
         )

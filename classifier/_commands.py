@@ -30,7 +30,7 @@ from ._modelcard import write_model_card
 from ._normalize import mask_contacts
 from ._output import TableWriter
 from ._persistence import load_model, save_model
-from ._scoring import CHUNKSIZE, score_file, score_frame
+from ._scoring import CHUNKSIZE, STATUSES, score_file, score_frame
 from ._stream import input_size, iter_chunks
 
 
@@ -123,8 +123,10 @@ def run_score(
                              threshold=threshold, explain=explain)
         with TableWriter(output, output_format) as writer:
             writer.write(scored[scored["flagged"]] if flagged_only else scored)
+        statuses = scored["status"].value_counts()
         return {"rows_read": len(scored), "rows_written": writer.rows,
                 "flagged": int(scored["flagged"].sum()), "problems": 0,
+                **{name: int(statuses.get(name, 0)) for name in STATUSES[1:]},
                 "threshold": float(scored["threshold"].iloc[0]), "model": model.model_id,
                 "output": "-" if output in (None, "-") else str(output)}
     with _progress_bar(source if progress else None) as on_progress:
