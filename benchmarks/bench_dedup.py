@@ -32,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import pyarrow as pa  # noqa: E402
 from make_ads import make_ads, read_ads  # noqa: E402
 
-from classifier._grouping import duplicate_stats, group_ads  # noqa: E402
+from classifier.text._grouping import duplicate_stats, group_ads  # noqa: E402
 
 _TICKS = os.sysconf("SC_CLK_TCK")
 

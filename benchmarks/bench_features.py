@@ -7,7 +7,7 @@ process (one core): the best of ``--repeats`` rounds, each round timing every pi
 turn, so that a busy spell on a shared machine hits all of them alike. ``times_plain`` is the
 cost relative to the plain reference. Then, for the default feature set,
 times each block of the feature union on the normalised ads, and the formatting of the
-``reasons`` column (``Explainer.reasons``), in CPU microseconds per ad.
+``reasons`` column (``Scorer.reasons``), in CPU microseconds per ad.
 
 Usage::
 
@@ -26,8 +26,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 
 import classifier
-from classifier._explain import Explainer
-from classifier._features import DEFAULT_FEATURES
+from classifier.features._sets import DEFAULT_FEATURES
+from classifier.scoring._scorer import Scorer
 
 
 def _us_per_ad(run: Callable[[], object], n_ads: int, repeats: int) -> float:
@@ -69,9 +69,9 @@ def main(argv: list[str] | None = None) -> int:
     for name, block in pipeline.named_steps["features"].transformer_list:
         blocks[name] = _us_per_ad(lambda b=block: b.transform(normalized), len(batch),
                                   args.repeats)
-    explainer = Explainer(pipeline)
-    X = explainer.features(batch)
-    blocks["reasons"] = _us_per_ad(lambda: explainer.reasons(X), len(batch), args.repeats)
+    scorer = Scorer(pipeline)
+    X = scorer.features(batch)
+    blocks["reasons"] = _us_per_ad(lambda: scorer.reasons(X), len(batch), args.repeats)
     result["blocks_us_per_ad"] = blocks
     print(json.dumps(result, indent=2))
     return 0

@@ -29,8 +29,8 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from classifier._indicators import IndicatorFeatures
-from classifier._normalize import normalize_text
+from classifier.features._indicators import IndicatorFeatures
+from classifier.text._normalize import normalize_text
 
 
 def _load() -> tuple[list[str], list[str], np.ndarray]:
@@ -88,7 +88,7 @@ def quality(raw: list[str], texts: list[str], labels: np.ndarray) -> None:
     from sklearn.metrics import average_precision_score, roc_auc_score
     from sklearn.model_selection import StratifiedGroupKFold
 
-    from classifier._grouping import group_ads
+    from classifier.text._grouping import group_ads
 
     groups = group_ads(raw)
     encodings = {

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from classifier._normalize import normalize_text
+from classifier.text._normalize import normalize_text
 
 
 def best_of_chunks(texts: list[str], chunk: int, repeats: int) -> float:

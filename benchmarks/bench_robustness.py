@@ -2,7 +2,7 @@
 
 Trains the default model on ChainBreaker (grouped folds are not needed here: the question is
 the model's stability, not its accuracy), then scores every ad as written and obfuscated
-with each kind of ``classifier._obfuscate`` (homoglyphs, spacing, leetspeak, phone rewriting,
+with each kind of ``tests/obfuscate.py`` (homoglyphs, spacing, leetspeak, phone rewriting,
 emoji, repeated letters, number words) and all kinds at once, over several seeds.
 
 Usage::
@@ -14,11 +14,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
+from pathlib import Path
 
 import numpy as np
 
 import classifier
-from classifier._obfuscate import ALL_KINDS, obfuscate
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from obfuscate import ALL_KINDS, obfuscate  # noqa: E402  (a test helper, not package code)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from classifier._normalize import extract_contacts, mask_contacts
+from classifier.text._contacts import extract_contacts, mask_contacts
 
 # Reserved for NANP expansion: no number in these area codes can reach a person.
 _AREA_CODES = np.array([*range(370, 380), *range(960, 970)])
@@ -43,7 +43,7 @@ _FILLERS = (
     "babe", "xoxo", "!!", "new", "hot", "24/7", "now", "real", "pics", "call", "text",
     "\U0001f339", "\U0001f48b", "\U0001f618", "\U0001f525", "\u2764\ufe0f", "***",
 )
-# Placeholders written by classifier._normalize.mask_contacts.
+# Placeholders written by classifier.text._contacts.mask_contacts.
 _PLACEHOLDER = re.compile(r"\bx(phone|phoneobf|email|url|handle)x\b")
 _KIND_PHONE, _KIND_PHONE_OBF, _KIND_EMAIL, _KIND_URL, _KIND_HANDLE = range(5)
 _KINDS = {"phone": _KIND_PHONE, "phoneobf": _KIND_PHONE_OBF, "email": _KIND_EMAIL,

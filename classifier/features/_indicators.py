@@ -1,0 +1,565 @@
+"""Trafficking-indicator features: named, lexicon-driven counts whose weights a model learns.
+
+The lexicon lives in ``classifier/data/indicators.toml`` (one table per indicator, see the
+comments at the top of that file). Indicators run on text already passed through
+:func:`classifier._normalize.normalize_text`. They are evidence for a human reviewer and
+inputs for a linear model, never verdicts: the only study with known case outcomes found
+several popular "red flags" not predictive (see ``docs/field-notes.md``).
+
+Besides one column per indicator, stated ages ("19 yrs", "age 20", "i am 21", "19yo",
+"just turned 18") give five columns: whether an age is stated, the minimum stated age / 100,
+and flags for a minimum stated age <= 18, <= 21 and < 23.
+
+Speed matters (batch scoring of ~20,000 ads/s on two cores): all patterns, of every indicator
+and of the stated ages, are compiled into one regular expression, scanned once per ad (see
+"compiling" below for how it is kept fast)."""
+
+from __future__ import annotations
+
+import functools
+import importlib.resources
+import re
+import tomllib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from itertools import pairwise, repeat
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, TransformerMixin
+
+from classifier.features._regex import (
+    _ASCII_NON_WORD,
+    _LOOKAROUNDS,
+    _ROOT_ATOMS,
+    _expand,
+    _non_word_class,
+    _strip_lookarounds,
+    _trie_regex,
+)
+
+__all__ = [
+    "AGE_FEATURE_NAMES",
+    "INDICATOR_NAMES",
+    "IndicatorFeatures",
+    "extract_ages",
+    "find_indicators",
+    "indicators_from_features",
+    "load_lexicon",
+]
+
+_NAME = re.compile(r"[a-z][a-z0-9_]*")
+_REQUIRED_KEYS = ("description", "source", "patterns")
+_OPTIONAL_KEYS = ("category",)
+
+#: Age columns appended after the indicator columns, in this order.
+AGE_FEATURE_NAMES = (
+    "age_stated",
+    "age_min_scaled",
+    "age_min_le_18",
+    "age_min_le_21",
+    "age_min_lt_23",
+)
+# The flags among AGE_FEATURE_NAMES: each holds when the minimum stated age is below the bound.
+_AGE_FLAGS = (("age_min_le_18", 19), ("age_min_le_21", 22), ("age_min_lt_23", 23))
+# Numbers outside this range next to "yrs" or "age" are sizes, prices or typos, not ages.
+_AGE_RANGE = (12, 80)
+
+# Stated ages, tried before the indicators so that "19 years old" is read as an age. Units are
+# required ("yrs", "yo", "years old", "age", "i am") so that prices ("$200"), times ("24/7",
+# "30 min"), heights and years of experience are not read as ages.
+_AGE_PATTERNS = (
+    # "19yo", "19 yrs", "19-25yro" (the lower bound), "30+ y/o", "20 y.o.", "26/yo"
+    r"\d\d(?: ?(?:-|to) ?\d\d)?\+? ?[-/]?(?:yrs?|yo|yro|y ?/ ?o|y\.o\.?)(?:[ -]?(?:old|young))?"
+    r"(?! ?(?:of )?(?:exp\w*|ago)| in (?:the|this) (?:business|industry|hobby))",
+    # "19 years old", "19-year-old", "19 years young", "19 years of age"
+    r"\d\d(?: ?(?:-|to) ?\d\d)?\+?[ -]?years?[ -]?(?:old|young|of age)",
+    # "age 20", "aged: 20", "i am 21", "i'm 21"; not "age 18+", "i am 5'4", "i'm 25 min away"
+    r"(?:age|aged|age is|i am|i'm|im|iam) ?[:=-]? ?\d\d"
+    r"""(?![\d'"+%$/]| ?(?:ft|feet|cm|lbs?|kg|min|mins|minutes|hrs?|hours?|dollars|inch"""
+    r"|or (?:older|over|above)|and (?:up|over|older|above)))",
+    # "22 age" (a common word order in these ads)
+    r"\d\d ?age",
+    # "just turned 18" ("just turned" itself is youth language)
+    r"\d\d(?<=turned \d\d)",
+)
+_TWO_DIGITS = re.compile(r"\d\d")
+
+
+def _lexicon_text(path: str | Path | None) -> str:
+    if path is None:
+        return (
+            importlib.resources.files("classifier")
+            .joinpath("data", "indicators.toml")
+            .read_text(encoding="utf-8")
+        )
+    return Path(path).read_text(encoding="utf-8")
+
+
+def _validate(lexicon: dict, origin: str) -> None:
+    if not lexicon:
+        raise ValueError(f"{origin}: the lexicon defines no indicator")
+    for name, table in lexicon.items():
+        where = f"{origin}: [{name}]"
+        if not isinstance(table, dict):
+            raise ValueError(f"{where} must be a table")
+        if not _NAME.fullmatch(name):
+            raise ValueError(f"{where}: names must be lower_snake_case")
+        if name in AGE_FEATURE_NAMES:
+            raise ValueError(f"{where}: the name is reserved for an age feature")
+        unknown = set(table) - set(_REQUIRED_KEYS) - set(_OPTIONAL_KEYS)
+        if unknown:
+            raise ValueError(f"{where}: unknown keys {sorted(unknown)}")
+        for key in _REQUIRED_KEYS:
+            if key not in table:
+                raise ValueError(f"{where}: missing {key!r}")
+        for key in ("description", "source", *_OPTIONAL_KEYS):
+            if key in table and not (isinstance(table[key], str) and table[key].strip()):
+                raise ValueError(f"{where}: {key!r} must be a non-empty string")
+        patterns = table["patterns"]
+        if not (isinstance(patterns, list) and patterns):
+            raise ValueError(f"{where}: 'patterns' must be a non-empty list")
+        for pattern in patterns:
+            if not isinstance(pattern, str):
+                raise ValueError(f"{where}: pattern {pattern!r} is not a string")
+            try:
+                compiled = re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"{where}: bad pattern {pattern!r}: {exc}") from exc
+            # Matches are told apart by group numbers: inner groups would shift them.
+            if compiled.groups:
+                raise ValueError(f"{where}: pattern {pattern!r} has a capturing group; use (?:...)")
+            # An empty match would fire at every position of every ad.
+            if compiled.fullmatch(""):
+                raise ValueError(f"{where}: pattern {pattern!r} matches the empty string")
+
+
+def load_lexicon(path: str | Path | None = None) -> dict[str, dict]:
+    """Read and validate an indicator lexicon.
+
+    Parameters
+    ----------
+    path : str or Path, default=None
+        A TOML file with one table per indicator. ``None`` reads the packaged
+        ``classifier/data/indicators.toml``.
+
+    Returns
+    -------
+    lexicon : dict
+        ``{name: {"description": str, "source": str, "patterns": list[str],
+        "category": str (optional)}}`` in file order, which is the feature order.
+
+    Raises
+    ------
+    ValueError
+        If a table lacks a required key, has an unknown key, or a pattern does not compile,
+        has a capturing group or matches the empty string.
+    """
+    origin = "packaged indicators.toml" if path is None else str(path)
+    try:
+        lexicon = tomllib.loads(_lexicon_text(path))
+    except tomllib.TOMLDecodeError as exc:
+        raise ValueError(f"{origin}: {exc}") from exc
+    _validate(lexicon, origin)
+    return lexicon
+
+
+
+
+@dataclass
+class _Entry:
+    atoms: list[str]
+    rest: str
+    column: int
+
+    @functools.cached_property
+    def context_free(self) -> bool:
+        # Without look-arounds, whether the entry matches a span depends on the span alone.
+        return not any(look in self.rest for look in _LOOKAROUNDS)
+
+    @functools.cached_property
+    def superset(self) -> re.Pattern:
+        return re.compile("".join(self.atoms) + _strip_lookarounds(self.rest))
+
+
+# Codes besides indicator columns: a stated age; a matched string whose indicator depends on
+# the text around it; a string not cached yet; the separator between ads scanned together.
+_AGE = -1
+_IN_CONTEXT = -2
+_MISS = -3
+_SEPARATOR = -4
+_MAX_CACHE = 200_000
+# Ads are scanned in batches joined by this separator (one regex call per batch instead of per
+# ad); the scanner matches it as " \x00". Two spaces: a pattern ending in " ?" may take one.
+_AD_SEPARATOR = "  \x00 "
+_SEPARATOR_MATCH = " \x00"
+_BATCH = 512
+
+
+class _Matcher:
+    """One compiled lexicon: a fast scanner, and the indicator column of each matched string.
+
+    Capture groups make every match cost time in proportion to the number of groups in the
+    regex, so the scanner has none, and ``findall`` returns the matched strings. A string is
+    named once, by a small regex holding the entries that can start with its first character
+    (tried in the scanner's order, so it picks the same entry), then from a cache. A string
+    that two indicators could match, depending on the text around it, is named in context.
+    """
+
+    def __init__(self, names: tuple[str, ...], entries: list[_Entry]) -> None:
+        self.names = names
+        entries = [*entries, _Entry([re.escape("\x00")], "", _SEPARATOR)]
+        # The leading non-word character and (?!\w) keep every pattern to whole words; \w
+        # includes "_" so that "emoji_cherry" does not fire inside "emoji_cherry_blossom".
+        trie, order = _trie_regex([(e.atoms, e.rest, None) for e in entries], _ROOT_ATOMS)
+        self._trie = trie
+        # For pure-ASCII text (most ads) a small class is exact and tested faster.
+        self.ascii_scanner = re.compile(f"{_ASCII_NON_WORD}(?:{trie})(?!\\w)", re.ASCII)
+        # In the scanner's order, so that the per-character regexes try entries in that order.
+        self._entries = [entries[i] for i in order]
+        self._namers: dict[str, tuple[re.Pattern, tuple[int, ...], list[_Entry]]] = {}
+        self._cache: dict[str, int] = {_SEPARATOR_MATCH: _SEPARATOR}
+
+    @functools.cached_property
+    def scanner(self) -> re.Pattern:
+        """The scanner for text with non-ASCII characters (compiled when first needed)."""
+        return re.compile(f"{_non_word_class()}(?:{self._trie})(?!\\w)")
+
+    def _namer(self, char: str) -> tuple[re.Pattern, tuple[int, ...], list[_Entry]]:
+        namer = self._namers.get(char)
+        if namer is not None:
+            return namer
+        entries = [e for e in self._entries if not e.atoms or re.fullmatch(e.atoms[0], char)]
+        trie, order = _trie_regex([(e.atoms, e.rest, f"g{i}") for i, e in enumerate(entries)])
+        regex = re.compile(f"{_non_word_class()}(?:{trie})(?!\\w)")
+        column_of_group = [-1] * (regex.groups + 1)
+        for name, index in regex.groupindex.items():
+            column_of_group[index] = entries[int(name[1:])].column
+        namer = regex, tuple(column_of_group), [entries[i] for i in order]
+        self._namers[char] = namer
+        return namer
+
+    def _name(self, padded: str, start: int, matched: str) -> int:
+        """Column of the scanner's match ``matched`` at ``start``; cache it if it can be."""
+        cached = self._cache.get(matched)
+        if cached is not None and cached != _IN_CONTEXT:
+            return cached
+        regex, column_of_group, ordered = self._namer(matched[1])
+        column = column_of_group[regex.match(padded, start).lastindex]
+        if cached is None:
+            # The entries that could match this string anywhere, in the order they are tried.
+            # If they all mean one column, or the first always matches, the string alone
+            # names the column.
+            candidates = [e for e in ordered if e.superset.fullmatch(matched, 1)]
+            in_context = not candidates or (
+                len({e.column for e in candidates}) > 1 and not candidates[0].context_free
+            )
+            if len(self._cache) >= _MAX_CACHE:
+                self._cache.clear()
+                self._cache[_SEPARATOR_MATCH] = _SEPARATOR
+            self._cache[matched] = _IN_CONTEXT if in_context else column
+        return column
+
+    def scan(self, text: str) -> tuple[list[int], list[int]]:
+        """Columns of all indicator matches in ``text`` (with repeats), and the stated ages."""
+        # The leading space makes the first word a candidate (the scanner consumes a separator).
+        padded = " " + text
+        scanner = self.ascii_scanner if padded.isascii() else self.scanner
+        found = scanner.findall(padded)
+        codes = list(map(self._cache.get, found, repeat(_MISS)))
+        if not codes or min(codes) >= 0:
+            return codes, []
+        if _MISS in codes or _IN_CONTEXT in codes:
+            codes = [self._name(padded, m.start(), m.group()) for m in scanner.finditer(padded)]
+        low, high = _AGE_RANGE
+        pairs = zip(found, codes, strict=True)
+        ages = [int(_TWO_DIGITS.search(s).group()) for s, c in pairs if c == _AGE]
+        return [c for c in codes if c >= 0], [age for age in ages if low <= age <= high]
+
+    def scan_many(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray, dict[int, int]]:
+        """Row and column of every indicator match in ``texts``, and minimum stated ages by row.
+
+        Gives what :meth:`scan` gives for each ad, with one regex call per batch of ads.
+        """
+        rows: list[np.ndarray] = []
+        columns: list[np.ndarray] = []
+        min_ages: dict[int, int] = {}
+        is_ascii = [text.isascii() for text in texts]
+        for ascii_ in (True, False):
+            subset = [i for i, flag in enumerate(is_ascii) if flag is ascii_]
+            if not subset:
+                continue
+            scanner = self.ascii_scanner if ascii_ else self.scanner
+            for start in range(0, len(subset), _BATCH):
+                batch = subset[start : start + _BATCH]
+                joined = " " + _AD_SEPARATOR.join([texts[i] for i in batch])
+                found = scanner.findall(joined)
+                n = len(batch) - 1
+                if joined.count("\x00") != n or found.count(_SEPARATOR_MATCH) != n:
+                    # An ad holds "\x00", or a match ran over a separator: scan ads one by one.
+                    self._scan_each(texts, batch, rows, columns, min_ages)
+                    continue
+                codes = np.fromiter(
+                    map(self._cache.get, found, repeat(_MISS)), dtype=np.int64, count=len(found)
+                )
+                row_of = np.asarray(batch)[np.cumsum(codes == _SEPARATOR)]
+                uncached = np.unique(row_of[(codes == _MISS) | (codes == _IN_CONTEXT)])
+                if uncached.size:
+                    self._scan_each(texts, uncached.tolist(), rows, columns, min_ages)
+                    keep = ~np.isin(row_of, uncached)
+                    codes, row_of = codes[keep], row_of[keep]
+                    found = [found[i] for i in np.flatnonzero(keep)]
+                matched = codes >= 0
+                rows.append(row_of[matched])
+                columns.append(codes[matched])
+                low, high = _AGE_RANGE
+                for i in np.flatnonzero(codes == _AGE).tolist():
+                    age = int(_TWO_DIGITS.search(found[i]).group())
+                    row = int(row_of[i])
+                    if low <= age <= high and age < min_ages.get(row, high + 1):
+                        min_ages[row] = age
+        if not rows:
+            return np.zeros(0, np.int64), np.zeros(0, np.int64), min_ages
+        return np.concatenate(rows), np.concatenate(columns), min_ages
+
+    def _scan_each(
+        self,
+        texts: list[str],
+        indices: list[int],
+        rows: list[np.ndarray],
+        columns: list[np.ndarray],
+        min_ages: dict[int, int],
+    ) -> None:
+        for i in indices:
+            found, ages = self.scan(texts[i])
+            rows.append(np.full(len(found), i, dtype=np.int64))
+            columns.append(np.asarray(found, dtype=np.int64))
+            if ages:
+                min_ages[i] = min(ages)
+
+
+def _sources(path: str | None) -> tuple[tuple[str, ...], list[tuple[int, list[str]]]]:
+    """Indicator names, and ``(column, patterns)`` pairs with the stated ages (_AGE) first."""
+    lexicon = load_lexicon(path)
+    names = tuple(lexicon)
+    sources = [(_AGE, list(_AGE_PATTERNS))]
+    sources += [(column, lexicon[name]["patterns"]) for column, name in enumerate(names)]
+    return names, sources
+
+
+@functools.lru_cache(maxsize=8)
+def _matcher(path: str | None) -> _Matcher:
+    # Cached per lexicon path so that estimators hold only the path (clonable, picklable).
+    names, sources = _sources(path)
+    entries = []
+    for column, patterns in sources:
+        for pattern in patterns:
+            for atoms, rest in _expand(pattern):
+                entries.append(_Entry(atoms, rest, column))
+    try:
+        return _Matcher(names, entries)
+    except re.error as exc:  # e.g. an inline flag such as (?i), valid only at the start
+        raise ValueError(f"the lexicon's patterns cannot be combined: {exc}") from exc
+
+
+def _key(path: str | Path | None) -> str | None:
+    return None if path is None else str(Path(path).resolve())
+
+
+def extract_ages(normalized_text: str) -> list[int]:
+    """Return the ages stated in ``normalized_text``, in order of appearance.
+
+    Only numbers with an age unit count: "19 yrs", "19yo", "19 y/o", "19 years old",
+    "age 20", "aged 20", "i am 21", "i'm 21", "just turned 18". Prices, times, heights,
+    "18+" and years of experience are not ages; numbers outside 12-80 are ignored.
+
+    Parameters
+    ----------
+    normalized_text : str
+        Output of :func:`classifier._normalize.normalize_text` (number words already digits).
+
+    Returns
+    -------
+    ages : list of int
+    """
+    return _matcher(None).scan(normalized_text)[1]
+
+
+def find_indicators(normalized_text: str, lexicon_path: str | Path | None = None) -> list[str]:
+    """Return the names of the indicators that fire on one normalised ad.
+
+    Parameters
+    ----------
+    normalized_text : str
+        Output of :func:`classifier._normalize.normalize_text`.
+    lexicon_path : str or Path, default=None
+        A user lexicon; ``None`` uses the packaged one.
+
+    Returns
+    -------
+    names : list of str
+        Lexicon indicators in lexicon order, then the age flags that hold
+        (``"age_min_le_18"``, ``"age_min_le_21"``, ``"age_min_lt_23"``), for the per-ad
+        ``indicators`` column shown to reviewers.
+    """
+    matcher = _matcher(_key(lexicon_path))
+    columns, ages = matcher.scan(normalized_text)
+    names = [matcher.names[c] for c in sorted(set(columns))]
+    if ages:
+        min_age = min(ages)
+        names += [flag for flag, bound in _AGE_FLAGS if min_age < bound]
+    return names
+
+
+class IndicatorFeatures(TransformerMixin, BaseEstimator):
+    """Sparse indicator and stated-age features for normalised ads.
+
+    Stateless: ``fit`` learns nothing. One column per lexicon indicator, then the columns of
+    :data:`AGE_FEATURE_NAMES`.
+
+    Parameters
+    ----------
+    lexicon_path : str, default=None
+        A TOML lexicon in the format of the packaged ``indicators.toml`` (for user-extended
+        lexicons). ``None`` uses the packaged lexicon.
+    binary : bool, default=False
+        If False, indicator columns hold ``log1p(number of matches)``; if True, 1.0 when the
+        indicator fires. log1p is the default: with logistic regression on ChainBreaker
+        (near-duplicate-grouped 5-fold cross-validation, ``benchmarks/bench_indicators.py
+        --quality``) it scored higher than binary values, alone and beside word TF-IDF, as
+        agency ads repeat their plural and third-person wording. The logarithm keeps a long
+        templated ad from weighing many times more than a short one.
+
+    Examples
+    --------
+    >>> from classifier._indicators import IndicatorFeatures
+    >>> X = IndicatorFeatures().transform(["new girls in town, 19 yrs, call xphonex"])
+    >>> X.shape[0]
+    1
+    """
+
+    def __init__(self, lexicon_path: str | None = None, binary: bool = False) -> None:
+        self.lexicon_path = lexicon_path
+        self.binary = binary
+
+    def fit(self, X: Iterable[str], y=None) -> IndicatorFeatures:  # noqa: ARG002
+        """Return self: there is nothing to learn.
+
+        Parameters
+        ----------
+        X : iterable of str
+            Ignored; checked only when transforming.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : IndicatorFeatures
+        """
+        _matcher(_key(self.lexicon_path))  # fail early on a bad lexicon
+        return self
+
+    def transform(self, X: Iterable[str]) -> sp.csr_matrix:
+        """Count indicator matches and read stated ages in each normalised ad.
+
+        Parameters
+        ----------
+        X : iterable of str
+            Ads passed through :func:`classifier._normalize.normalize_text`.
+
+        Returns
+        -------
+        features : scipy.sparse.csr_matrix of shape (n_ads, n_features), dtype float64
+        """
+        if isinstance(X, str):
+            raise TypeError("X must be an iterable of ads, not one string")
+        matcher = _matcher(_key(self.lexicon_path))
+        texts = X if isinstance(X, list) else list(X)
+        rows, columns, min_ages = matcher.scan_many(texts)
+        n_indicators = len(matcher.names)
+        age_stated, age_scaled, *age_flags = range(
+            n_indicators, n_indicators + len(AGE_FEATURE_NAMES)
+        )
+        # Every match adds 1 to its column (summed below); stated ages add their columns once.
+        age_rows = np.fromiter(min_ages, dtype=np.int64, count=len(min_ages))
+        ages = np.fromiter(min_ages.values(), dtype=np.float64, count=len(min_ages))
+        parts = [
+            (rows, columns, np.ones(len(rows))),
+            (age_rows, np.full(len(ages), age_stated), np.ones(len(ages))),
+            (age_rows, np.full(len(ages), age_scaled), ages / 100),
+        ]
+        for column, (_, bound) in zip(age_flags, _AGE_FLAGS, strict=True):
+            holds = ages < bound
+            parts.append((age_rows[holds], np.full(holds.sum(), column), np.ones(holds.sum())))
+        row, column, data = (np.concatenate(arrays) for arrays in zip(*parts, strict=True))
+        features = sp.csr_matrix(
+            (data, (row, column)), shape=(len(texts), n_indicators + len(AGE_FEATURE_NAMES))
+        )
+        features.sum_duplicates()  # match counts per indicator, sorted indices
+        counted = features.indices < n_indicators
+        if self.binary:
+            features.data[counted] = 1.0
+        else:
+            features.data[counted] = np.log1p(features.data[counted])
+        return features
+
+    def get_feature_names_out(self, input_features=None) -> np.ndarray:  # noqa: ARG002
+        """Return ``ind_<indicator>`` for each indicator, then the age feature names.
+
+        Parameters
+        ----------
+        input_features : None
+            Ignored (the input is raw text).
+
+        Returns
+        -------
+        feature_names_out : ndarray of str objects
+        """
+        names = [f"ind_{name}" for name in _matcher(_key(self.lexicon_path)).names]
+        return np.asarray(names + list(AGE_FEATURE_NAMES), dtype=object)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.requires_fit = False
+        tags.input_tags.two_d_array = False
+        tags.input_tags.string = True
+        return tags
+
+
+def indicators_from_features(
+    features: sp.spmatrix, lexicon_path: str | Path | None = None
+) -> list[list[str]]:
+    """Turn rows of :meth:`IndicatorFeatures.transform` into lists of indicator names.
+
+    Gives what :func:`find_indicators` gives for each ad, without scanning the text again.
+
+    Parameters
+    ----------
+    features : sparse matrix of shape (n_ads, n_features)
+        Output of :meth:`IndicatorFeatures.transform` with the same lexicon.
+    lexicon_path : str or Path, default=None
+        The lexicon the features were made with; ``None`` for the packaged one.
+
+    Returns
+    -------
+    names : list of list of str
+        For each row, the indicators with a non-zero value in lexicon order, then the age flags
+        that hold.
+    """
+    names = list(_matcher(_key(lexicon_path)).names)
+    # Whether an age is stated, and its value, are no evidence on their own.
+    labels = names + [name if name.startswith("age_min_l") else None for name in AGE_FEATURE_NAMES]
+    features = sp.csr_matrix(features)
+    if features.shape[1] != len(labels):
+        raise ValueError(f"expected {len(labels)} feature columns, got {features.shape[1]}")
+    features.sort_indices()
+    # Explicit zeros do not fire.
+    columns = np.where(features.data != 0, features.indices, -1).tolist()
+    ptr = features.indptr.tolist()
+    labels.append(None)  # column -1
+    return [[labels[c] for c in columns[a:b] if labels[c]] for a, b in pairwise(ptr)]
+
+
+#: Indicator names of the packaged lexicon, in feature order.
+INDICATOR_NAMES: list[str] = list(load_lexicon())

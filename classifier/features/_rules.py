@@ -1,0 +1,136 @@
+"""Rule features: one binary column per rule of a packaged rule file."""
+
+from __future__ import annotations
+
+import functools
+import importlib.resources
+import re
+import tomllib
+from collections.abc import Iterable
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, TransformerMixin
+
+
+@functools.cache
+def _rules(name: str) -> tuple[tuple[str, ...], tuple[re.Pattern, ...]]:
+    rules = _load_rules(name)
+    patterns = tuple(
+        re.compile(r"(?<!\w)(?:" + "|".join(rule["patterns"]) + ")")
+        for rule in rules.values()
+    )
+    return tuple(rules), patterns
+
+
+def _load_rules(name: str) -> dict:
+    text = importlib.resources.files("classifier").joinpath("data", f"{name}.toml").read_text(
+        encoding="utf-8")
+    return tomllib.loads(text)
+
+
+# Regex syntax that means the same in Python's re and in RE2 on ASCII text: literal
+# characters, escaped punctuation, \w \W \d, ".", "|", capturing and (?:...) groups, the
+# quantifiers ? * + {m} {m,} {m,n} (lazy or not; RE2 refuses possessive ones), and classes of
+# literals, ranges and \w \W \d. Not ^ or $ ($ also matches before a final newline in
+# Python), nor lookarounds or flags, nor \s (Python's takes \x1c-\x1f).
+_PORTABLE = re.compile(r"""(?x)
+    (?: [A-Za-z0-9\ '"_,;:!&/%@=<>~-]
+      | \\[wWd.?*+()\[\]{}|\\/'-]
+      | [.|)?*+]
+      | \((?:\?:|(?!\?))
+      | \{\d+(?:,\d*)?\}
+      | \[\^?(?:[A-Za-z0-9\ '"_,;:!&/%@=<>~.-]|\\[wWd])+\]
+    )*""")
+
+
+@functools.cache
+def _prefilters(name: str) -> tuple[str | None, ...]:
+    """For each rule of a rule file, its :func:`_prefilter`."""
+    return tuple(_prefilter(rule["patterns"]) for rule in _load_rules(name).values())
+
+
+def _prefilter(patterns: list[str]) -> str | None:
+    r"""An RE2 pattern that finds, in ASCII text, where a rule's match could start.
+
+    It is the rule's pattern with the leading ``(?<!\w)`` written ``(?:^|\W)`` and a final
+    ``(?!\w)`` written ``(?:\W|$)``: RE2 has no lookarounds, and at the two ends of a match
+    these say the same. So in ASCII text it matches wherever the rule does, starting at most
+    one character earlier, and searching with the rule from there loses no match. ``None``
+    when a pattern uses other syntax (see ``_PORTABLE``).
+    """
+    parts = []
+    for pattern in patterns:
+        part = pattern.removesuffix(r"(?!\w)")
+        try:
+            re.compile(pattern)  # on its own, so that no group spans two patterns
+        except re.error:
+            return None
+        if not _PORTABLE.fullmatch(part):
+            return None
+        parts.append(part if part == pattern else part + r"(?:\W|$)")
+    prefilter = r"(?:^|\W)(?:" + "|".join(parts) + ")"
+    try:
+        pc.find_substring_regex(pa.array([""]), pattern=prefilter)
+    except pa.ArrowInvalid:  # beyond RE2's limits
+        return None
+    return prefilter
+
+
+class RuleFeatures(TransformerMixin, BaseEstimator):
+    """Binary features, one per rule of a packaged rule file, each checked on its own.
+
+    Unlike :class:`~classifier._indicators.IndicatorFeatures`, whose single-pass scan lets
+    one indicator claim a stretch of text, every rule here sees the whole ad, so rules may
+    overlap the indicators. The default, ``chainbreaker_rules``, holds the rules that labelled
+    the public ChainBreaker dataset (see ``classifier/data/chainbreaker_rules.toml``).
+
+    A rule is one Python regex, searched in every ad. To make that fast, an RE2 version of it
+    (see :func:`_prefilter`) first scans the whole batch with pyarrow, in C++ and linear time;
+    Python's regex then searches only the ASCII ads where that found something, from where it
+    did, and the other ads. The result is that of searching every ad with Python's regex.
+
+    Parameters
+    ----------
+    rules : str
+        Name of a TOML file in ``classifier/data`` (without ``.toml``).
+    """
+
+    def __init__(self, rules: str = "chainbreaker_rules"):
+        self.rules = rules
+
+    def fit(self, X: Iterable[str], y=None) -> RuleFeatures:  # noqa: ARG002
+        _rules(self.rules)  # fail early on a missing or broken rule file
+        return self
+
+    def __sklearn_is_fitted__(self) -> bool:
+        return True  # stateless
+
+    def transform(self, X: Iterable[str]) -> sp.csr_matrix:
+        _, patterns = _rules(self.rules)
+        prefilters = _prefilters(self.rules)
+        texts = list(X)
+        dense = np.zeros((len(texts), len(patterns)), dtype=np.float64)
+        if texts and any(prefilters):
+            # RE2's \w is ASCII only: other texts are left out here and searched in full.
+            ascii_ = np.fromiter(map(str.isascii, texts), dtype=bool, count=len(texts))
+            batch = pa.array([t if a else "" for t, a in zip(texts, ascii_, strict=True)],
+                             type=pa.string())
+        for j, (pattern, prefilter) in enumerate(zip(patterns, prefilters, strict=True)):
+            if prefilter is None or not texts:
+                starts = np.zeros(len(texts), dtype=np.int64)
+            else:
+                # Offsets in bytes, which are characters in ASCII text; -1: no match.
+                found = pc.find_substring_regex(batch, pattern=prefilter).to_numpy()
+                starts = np.where(ascii_, found, 0)
+            rows = np.flatnonzero(starts >= 0).tolist()
+            search = pattern.search
+            dense[rows, j] = [search(texts[i], pos) is not None
+                              for i, pos in zip(rows, starts[rows].tolist(), strict=True)]
+        return sp.csr_matrix(dense)
+
+    def get_feature_names_out(self, input_features=None) -> np.ndarray:  # noqa: ARG002
+        return np.asarray(_rules(self.rules)[0], dtype=object)
+

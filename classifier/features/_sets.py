@@ -1,0 +1,58 @@
+"""Feature sets: the blocks of each rung of the ablation ladder (:data:`FEATURE_SETS`)."""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.pipeline import FeatureUnion
+
+from classifier.features._indicators import IndicatorFeatures
+from classifier.features._names import (
+    CHARS_BLOCK,
+    DEFAULT_FEATURES,
+    FEATURE_SETS,
+    FEATURES_STEP,
+    INDICATOR_BLOCK,
+    NORMALIZE_STEP,
+    RULES_BLOCK,
+    WORDS_BLOCK,
+)
+from classifier.features._rules import RuleFeatures
+from classifier.features._tfidf import ContactMasker, WordTfidfVectorizer
+from classifier.text._normalize import TextNormalizer
+
+
+def _word_vectorizer() -> WordTfidfVectorizer:
+    # Normalised text is already lower-cased; min_df=2 keeps one-off strings (names,
+    # typos) out of the vocabulary, which also keeps the model small.
+    return WordTfidfVectorizer(
+        lowercase=False,
+        ngram_range=(1, 2),
+        min_df=2,
+        sublinear_tf=True,
+        dtype=np.float32,
+    )
+
+
+def make_features(features: str = DEFAULT_FEATURES) -> list[tuple[str, object]]:
+    """Return the unfitted feature steps (normalisation, then a union of feature blocks).
+
+    Parameters
+    ----------
+    features : str
+        One of :data:`FEATURE_SETS`.
+    """
+    if features not in FEATURE_SETS:
+        raise ValueError(f"unknown feature set {features!r}; choose from {', '.join(FEATURE_SETS)}")
+    blocks = [(WORDS_BLOCK, _word_vectorizer())]
+    if features in ("indicators", "full", "chars"):
+        blocks.append((INDICATOR_BLOCK, IndicatorFeatures()))
+    if features in ("full", "chars"):
+        blocks.append((RULES_BLOCK, RuleFeatures()))
+    if features == "chars":
+        chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=2,
+                                sublinear_tf=True, dtype=np.float32)
+        blocks.append((CHARS_BLOCK, chars))
+    normalizer = ContactMasker() if features == "words" else TextNormalizer()
+    return [(NORMALIZE_STEP, normalizer), (FEATURES_STEP, FeatureUnion(blocks))]
+

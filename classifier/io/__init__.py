@@ -1,0 +1,28 @@
+"""Reading and writing ad tables: formats, chunked readers, atomic writers, datasets, labels.
+
+The first and last rooms of an ad's path: ``read -> ... -> write``.
+
+Names load on first use (see :mod:`lazy_loader`), so importing one costs only its module."""
+
+import lazy_loader as _lazy
+
+__getattr__, __dir__, __all__ = _lazy.attach(
+    __name__,
+    submod_attrs={
+        "_chunks": ["Chunk", "input_size", "iter_chunks"],
+        "_datasets": [
+            "DATA_DIR_ENV",
+            "DATASETS",
+            "DataSource",
+            "Dataset",
+            "cache_dir",
+            "fetch_dataset",
+            "load_dataset",
+            "load_labeled",
+        ],
+        "_formats": ["COMPRESSIONS", "FORMATS", "INPUT_FORMATS", "OUTPUT_FORMATS", "detect_format"],
+        "_labels": ["LabeledData", "binarize_labels", "prepare_labeled"],
+        "_tables": ["check_columns", "join_text", "read_table"],
+        "_writers": ["TableWriter"],
+    },
+)

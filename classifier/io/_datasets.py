@@ -1,0 +1,175 @@
+"""Built-in public datasets: pinned download, checksum, cache, offline copy."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import platformdirs
+import pooch
+
+from classifier._errors import DataError
+from classifier.io._files import sha256_file
+from classifier.io._labels import LabeledData, prepare_labeled
+from classifier.io._tables import read_table
+
+#: Environment variable naming a local directory with ``<dataset>/<file>`` copies.
+DATA_DIR_ENV = "CLASSIFIER_DATA_DIR"
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """Where a public dataset comes from and how to read it."""
+
+    name: str
+    url: str
+    sha256: str
+    filename: str
+    sep: str
+    licence: str
+    description: str
+    text_col: str = "text"
+    label_col: str = "label"
+
+
+DATASETS: dict[str, Dataset] = {
+    "chainbreaker": Dataset(
+        name="chainbreaker",
+        url=(
+            "https://raw.githubusercontent.com/ChainBreakerCommunity/MLService/"
+            "eeb400b51f326a726d380efe704583d896097da6/model/data/raw.csv"
+        ),
+        sha256="db6ef936d59115a6fa23136c38eac0d1f703c3e40fee7b39aada44e37e56b65b",
+        filename="raw.csv",
+        sep=";",
+        licence="MIT, (c) 2022 Chain Breaker",
+        description=(
+            "2,677 English adult-services classified ads (Canada, about 2021-2022) labelled "
+            "'suspicious' (1) or not (0) by the ChainBreaker project. Labels are weak, "
+            "indicator-guided suspicion judgements, not confirmed trafficking cases."
+        ),
+    ),
+}
+
+
+def cache_dir() -> Path:
+    """Directory for downloaded data and default models (``CLASSIFIER_CACHE_DIR`` overrides)."""
+    return Path(os.environ.get("CLASSIFIER_CACHE_DIR") or platformdirs.user_cache_dir("classifier"))
+
+
+
+
+def get_dataset_info(name: str) -> Dataset:
+    """Return the :class:`Dataset` record for ``name``."""
+    try:
+        return DATASETS[name]
+    except KeyError:
+        raise DataError(f"unknown dataset {name!r}; built-in: {', '.join(DATASETS)}") from None
+
+
+def fetch_dataset(name: str) -> Path:
+    """Return the path of a verified local copy of dataset ``name``.
+
+    When ``$CLASSIFIER_DATA_DIR`` is set, the file is read from
+    ``$CLASSIFIER_DATA_DIR/<name>/<file>`` and never downloaded (offline machines, CI).
+    Otherwise it is downloaded once from its pinned URL into the user cache. Either way its
+    SHA-256 must match the pinned one.
+    """
+    info = get_dataset_info(name)
+    local_dir = os.environ.get(DATA_DIR_ENV)
+    if local_dir:
+        path = Path(local_dir) / name / info.filename
+        if not path.is_file():
+            raise DataError(f"{path}: not found (${DATA_DIR_ENV} is set to {local_dir})")
+        actual = sha256_file(path)
+        if actual != info.sha256:
+            raise DataError(
+                f"{path}: SHA-256 {actual} does not match the pinned {info.sha256}; "
+                "refusing to use a changed dataset"
+            )
+        return path
+    try:
+        return Path(
+            pooch.retrieve(
+                info.url,
+                known_hash=f"sha256:{info.sha256}",
+                fname=f"{name}-{info.filename}",
+                path=cache_dir() / "datasets",
+                progressbar=False,
+            )
+        )
+    except ValueError as exc:  # pooch's checksum mismatch
+        raise DataError(f"dataset {name!r}: {exc}") from exc
+    except OSError as exc:  # includes requests' connection errors
+        raise DataError(
+            f"dataset {name!r}: download failed ({type(exc).__name__}); offline, set "
+            f"${DATA_DIR_ENV} to a directory holding {name}/{info.filename}"
+        ) from exc
+
+
+def load_dataset(name: str) -> pd.DataFrame:
+    """Load a built-in dataset as a DataFrame with ``text`` and ``label`` columns."""
+    info = get_dataset_info(name)
+    path = fetch_dataset(name)
+    frame = pd.read_csv(path, sep=info.sep, index_col=0, dtype={info.text_col: str})
+    return frame.rename(columns={info.text_col: "text", info.label_col: "label"})[["text", "label"]]
+
+
+@dataclass(frozen=True)
+class DataSource:
+    """Where labeled ads come from: a built-in dataset or a file, and how to read its labels.
+
+    The default, no dataset and no file, is the built-in ``chainbreaker`` dataset.
+    """
+
+    dataset: str | None = None
+    data: str | Path | None = None
+    text_cols: tuple[str, ...] = ()
+    label_col: str | None = None
+    label_threshold: float | None = None
+
+    def load(self) -> tuple[LabeledData, dict]:
+        """The labeled data and its provenance (see :func:`load_labeled`)."""
+        dataset = "chainbreaker" if self.dataset is None and self.data is None else self.dataset
+        return load_labeled(dataset=dataset, data=self.data, text_cols=self.text_cols or None,
+                            label_col=self.label_col, label_threshold=self.label_threshold)
+
+
+def load_labeled(
+    *,
+    dataset: str | None = None,
+    data: str | Path | None = None,
+    text_cols: Sequence[str] | None = None,
+    label_col: str | None = None,
+    label_threshold: float | None = None,
+) -> tuple[LabeledData, dict]:
+    """Load labeled ads from a built-in dataset or a file, ready for training.
+
+    Returns the data and its provenance (source, SHA-256, row counts) for the manifest.
+    """
+    if (dataset is None) == (data is None):
+        raise DataError("give either a built-in dataset or a data file, not both or neither")
+    if dataset is not None:
+        frame = load_dataset(dataset)
+        source, digest = dataset, get_dataset_info(dataset).sha256
+    else:
+        frame = read_table(data)
+        source, digest = str(data), sha256_file(Path(data))
+    text_cols = list(text_cols or ["text"])
+    label_col = label_col or "label"
+    labeled = prepare_labeled(frame, text_cols=text_cols, label_col=label_col,
+                              label_threshold=label_threshold, source=source)
+    provenance = {
+        "source": source,
+        "sha256": digest,
+        "text_cols": list(text_cols),
+        "label_col": label_col,
+        "label_threshold": label_threshold,
+        "label_mapping": labeled.label_mapping,
+        "n_rows": labeled.n_rows,
+        "n_missing_label": labeled.n_missing_label,
+    }
+    return labeled, provenance
