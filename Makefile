@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 MODEL ?= models/chainbreaker
 
-.PHONY: setup demo test lint clean
+.PHONY: setup demo test lint browser clean
 
 setup: $(VENV)/.installed
 
@@ -14,16 +14,24 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $@
 
-demo: setup  ## train on the public dataset, then score the invented example ads
-	$(BIN)/classifier train --dataset chainbreaker --out $(MODEL)
+demo: setup  ## train on the public dataset, score the invented example ads, write a review page
+	$(BIN)/classifier train --dataset chainbreaker -o $(MODEL)
 	$(BIN)/classifier score --model $(MODEL) examples/invented_ads.csv \
 		--text-col title --text-col body --id-col id --keep-col title
+	mkdir -p out
+	$(BIN)/classifier review --model $(MODEL) examples/invented_ads.csv \
+		--text-col title --text-col body --id-col id --all -o out/review.html
 
 lint: setup
 	$(BIN)/ruff check .
 
 test: setup lint  ## lint, then run the test suite
 	$(BIN)/python -m pytest
+
+browser:  ## headless Chromium and its driver, for the review page's browser tests (Debian)
+	command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			chromium chromium-driver fonts-noto-color-emoji >/dev/null; }
 
 clean:
 	rm -rf $(VENV) models .pytest_cache .ruff_cache

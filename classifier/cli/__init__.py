@@ -1,4 +1,4 @@
-"""Command line: ``classifier train | score | explain | evaluate | dedup | info``.
+"""Command line: ``classifier train | score | explain | review | evaluate | dedup | info``.
 
 One small module per command: each checks its options, calls one function of the domain
 packages and prints the result. Problems a user can fix end with one line on stderr.
@@ -20,6 +20,7 @@ from classifier.cli.dedup import dedup_cmd
 from classifier.cli.evaluate import evaluate_cmd
 from classifier.cli.explain import explain_cmd
 from classifier.cli.info import info_cmd
+from classifier.cli.review import review_cmd
 from classifier.cli.score import score_cmd
 from classifier.cli.train import train_cmd
 
@@ -34,7 +35,7 @@ def cli() -> None:
     """
 
 
-for command in (train_cmd, score_cmd, explain_cmd, evaluate_cmd, dedup_cmd, info_cmd):
+for command in (train_cmd, score_cmd, explain_cmd, review_cmd, evaluate_cmd, dedup_cmd, info_cmd):
     cli.add_command(command)
 
 

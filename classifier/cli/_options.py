@@ -74,6 +74,10 @@ input_format_option = click.option(
 output_format_option = click.option(
     "--output-format", type=click.Choice(OUTPUT_FORMATS),
     help="Output format (default: from the extension; stdout: csv).")
+on_error_option = click.option(
+    "--on-error", type=click.Choice(["skip", "fail"]), default="skip", show_default=True,
+    help="On a malformed input line: report it with its line number and go on (exit code 3), "
+         "or stop and write nothing (exit code 1).")
 model_option = click.option(
     "--model", "model_dir", type=click.Path(file_okay=False), metavar="DIR",
     help="Model directory (default: the default model, trained on first use).")
@@ -91,12 +95,18 @@ calibrate_option = click.option(
 
 #: Options of every command that reads labeled data and fits models.
 data_options = apply(
-    click.option("--dataset", metavar="NAME",
-                 help="Built-in dataset (default: chainbreaker when --data is not given)."),
-    click.option("--data", type=click.Path(dir_okay=False), metavar="PATH",
-                 help="Labeled file: .csv, .tsv, .jsonl or .parquet (by extension)."),
+    click.option("--dataset", "datasets", multiple=True, metavar="NAME",
+                 help="Built-in dataset; repeatable (default: chainbreaker when --data is not "
+                      "given)."),
+    click.option("--data", "data_files", multiple=True, metavar="PATH",
+                 help="Labeled file (.csv, .tsv, .jsonl, .parquet), e.g. the review page's "
+                      "decisions; repeatable. Its columns differ from --text-col/--label-col? "
+                      "Write PATH?text=A+B&label=COL&threshold=X."),
     text_col_option,
-    click.option("--label-col", metavar="COL", help="Label column. Default: label."),
+    click.option("--label-col", metavar="COL",
+                 help="Label column of --data files (default: label). Labels may be 0/1, "
+                      "numbers with --label-threshold, or reviewers' decisions (suspicious, "
+                      "not suspicious; unsure rows are left out and counted)."),
     click.option("--label-threshold", type=float, metavar="X",
                  help="Labels >= X are positive; needed for graded labels (e.g. 4 for "
                       "Trafficking-10k's 0-6 or '5-Likely Trafficking' labels)."),
@@ -113,13 +123,22 @@ data_options = apply(
 )
 
 
-def data_source(kwargs: dict):
-    """The :class:`~classifier.io.DataSource` of the data options, taken out of ``kwargs``."""
-    from classifier.io import DataSource
+def data_sources(kwargs: dict) -> list:
+    """The :class:`~classifier.io.DataSource` list of the data options, out of ``kwargs``:
+    built-in datasets first, then files, each once; chainbreaker when none is given."""
+    from classifier.io import DataSource, parse_data_option
 
-    return DataSource(dataset=kwargs.pop("dataset"), data=kwargs.pop("data"),
-                      text_cols=tuple(kwargs.pop("text_cols")), label_col=kwargs.pop("label_col"),
-                      label_threshold=kwargs.pop("label_threshold"))
+    datasets, files = kwargs.pop("datasets"), kwargs.pop("data_files")
+    columns = {"text_cols": tuple(kwargs.pop("text_cols")), "label_col": kwargs.pop("label_col"),
+               "label_threshold": kwargs.pop("label_threshold")}
+    sources = [DataSource(dataset=name) for name in datasets]
+    sources += [parse_data_option(value, **columns) for value in files]
+    return sources or [DataSource(dataset="chainbreaker")]
+
+
+def report_line(line: int, reason: str) -> None:
+    """A malformed input line, reported on standard error as an editor numbers it."""
+    click.echo(f"line {line}: {reason}", err=True)
 
 
 def say(message: str) -> None:

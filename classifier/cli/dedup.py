@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 
 from classifier.cli._options import (
+    EXIT_PARTIAL,
     dup_threshold_option,
     id_col_option,
     input_format_option,
@@ -12,9 +15,11 @@ from classifier.cli._options import (
     jobs_count,
     jobs_option,
     no_contacts_option,
+    on_error_option,
     output_format_option,
     output_of,
     output_option,
+    report_line,
     say,
     text_col_option,
 )
@@ -32,6 +37,7 @@ from classifier.cli._options import (
 @jobs_option("Worker processes (-1: all cores; default: all cores from 10,000 ads).")
 @input_format_option
 @output_format_option
+@on_error_option
 def dedup_cmd(source: str, threshold_alias: float | None, **settings) -> None:
     """Group near-duplicate ads (one template) and ads sharing a phone number or e-mail.
 
@@ -48,7 +54,10 @@ def dedup_cmd(source: str, threshold_alias: float | None, **settings) -> None:
     settings["jobs"] = jobs_count(settings["jobs"])
     settings["text_cols"] = tuple(settings["text_cols"]) or ("text",)
     say(f"grouping the ads of {source}" + ("" if interactive() else " (this may take a while)"))
-    stats = dedup_file(source, output, DedupOptions(**settings))
+    stats = dedup_file(source, output, DedupOptions(**settings), on_problem=report_line)
     say(f"{stats['n_ads']:,} ads in {stats['n_groups']:,} groups; {stats['n_singletons']:,} "
         f"singletons, {stats['ads_in_multi_groups']:,} ads in {stats['n_multi_groups']:,} groups "
-        f"of 2 or more, largest {stats['largest_group']:,} ({stats['seconds']:.1f} s)")
+        f"of 2 or more, largest {stats['largest_group']:,} ({stats['seconds']:.1f} s)"
+        + (f"; {stats['problems']:,} problem lines" if stats["problems"] else ""))
+    if stats["problems"]:
+        sys.exit(EXIT_PARTIAL)

@@ -12,7 +12,7 @@ from classifier._errors import DataError
 from classifier.cli._options import (
     calibrate_option,
     data_options,
-    data_source,
+    data_sources,
     dup_threshold_option,
     interactive,
     jobs_option,
@@ -85,7 +85,7 @@ def evaluate_cmd(**kwargs) -> None:
     from classifier.evaluation import EvaluationOptions, evaluate_source
     from classifier.evaluation._crossval import config_name
     from classifier.io import DataSource
-    from classifier.reports import metrics_json, summary_lines, write_report
+    from classifier.reports import metrics_json, source_lines, summary_lines, write_report
     from classifier.text import DUP_THRESHOLD
 
     splits = kwargs["splits"] or ("group",)
@@ -94,11 +94,13 @@ def evaluate_cmd(**kwargs) -> None:
     json_path = kwargs["json_path"]
     if json_path is not None and not Path(json_path).parent.is_dir():
         raise DataError(f"{Path(json_path).parent}: directory for --json does not exist")
-    source = data_source(kwargs)
+    columns = {"text_cols": kwargs["text_cols"], "label_col": kwargs["label_col"],
+               "label_threshold": kwargs["label_threshold"]}
+    sources = data_sources(kwargs)
     test = None if kwargs["test"] is None else DataSource(
-        data=kwargs["test"], text_cols=kwargs["test_text_cols"] or source.text_cols,
-        label_col=kwargs["test_label_col"] or source.label_col,
-        label_threshold=(source.label_threshold if kwargs["test_label_threshold"] is None
+        data=kwargs["test"], text_cols=kwargs["test_text_cols"] or columns["text_cols"],
+        label_col=kwargs["test_label_col"] or columns["label_col"],
+        label_threshold=(columns["label_threshold"] if kwargs["test_label_threshold"] is None
                          else kwargs["test_label_threshold"]))
     calibrate = kwargs["calibrate"]
     configs = [c if ":" in c or calibrate is None else config_name(c, calibrate)
@@ -111,7 +113,7 @@ def evaluate_cmd(**kwargs) -> None:
         link_contacts=kwargs["link_contacts"])
     say(f"evaluating {len(configs)} configuration(s) x {len(splits)} split(s) on "
         f"{options.folds} folds" + ("" if interactive() else " (this may take a while)"))
-    report = evaluate_source(source, configs, options, test=test)
+    report = evaluate_source(sources, configs, options, test=test)
 
     protocol = "cross-dataset test" if report.get("protocol") == "cross-dataset" else (
         f"{report['n_folds']} folds")
@@ -128,6 +130,8 @@ def evaluate_cmd(**kwargs) -> None:
     if options.bootstrap:
         click.echo(f"with {options.bootstrap} bootstrap resamples of groups (95% intervals):")
     for line in summary_lines(report):
+        click.echo(line)
+    for line in source_lines(report):
         click.echo(line)
     if json_path is not None:
         Path(json_path).write_text(metrics_json(report) + "\n")

@@ -14,9 +14,11 @@ from classifier.cli._options import (
     jobs_option,
     load_model_or_default,
     model_option,
+    on_error_option,
     output_format_option,
     output_of,
     output_option,
+    report_line,
     text_col_option,
 )
 from classifier.scoring._types import CHUNKSIZE
@@ -39,10 +41,7 @@ from classifier.scoring._types import CHUNKSIZE
               help="Write only flagged rows (a review queue); the summary counts all rows.")
 @click.option("--explain/--no-explain", default=True, show_default=True,
               help="Fill the reasons and indicators columns.")
-@click.option("--on-error", type=click.Choice(["skip", "fail"]), default="skip",
-              show_default=True,
-              help="On a malformed input line: report it with its line number and go on "
-                   "(exit code 3), or stop and write nothing (exit code 1).")
+@on_error_option
 @jobs_option("Worker processes (default or -1: all cores).")
 @click.option("--chunksize", type=click.IntRange(1), default=CHUNKSIZE, show_default=True,
               help="Rows read and scored at a time; memory grows with it, not with the file.")
@@ -76,13 +75,10 @@ def score_cmd(source: str | None, texts: tuple[str, ...], model_dir: str | None,
     options = ScoreOptions(**settings)
     model = load_model_or_default(model_dir)
 
-    def report(line: int, reason: str) -> None:
-        click.echo(f"line {line}: {reason}", err=True)
-
     if texts:
         summary = score_texts_to(model, texts, output, options)
     else:
-        summary = score_source(model, source, output, options, on_problem=report,
+        summary = score_source(model, source, output, options, on_problem=report_line,
                                progress=not quiet and sys.stderr.isatty())
     if not quiet:
         click.echo(summary.line(), err=True)

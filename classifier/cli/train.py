@@ -7,7 +7,7 @@ import click
 from classifier.cli._options import (
     calibrate_option,
     data_options,
-    data_source,
+    data_sources,
     interactive,
     output_of,
     output_option,
@@ -26,12 +26,12 @@ from classifier.cli._options import (
               metavar="N", help="Bootstrap resamples for the model card's 95% intervals.")
 def train_cmd(**kwargs) -> None:
     """Train a model on labeled ads and save it, with a MODEL_CARD.md, to -o DIR."""
+    from classifier.io import load_sources
     from classifier.model import save_model, train
     from classifier.reports import write_model_card
 
     out = output_of(kwargs, required=True)
-    source = data_source(kwargs)
-    labeled, provenance = source.load()
+    labeled, provenance = load_sources(data_sources(kwargs))
     say(f"training on {len(labeled.y):,} ads: grouping near-duplicates, choosing the "
         f"threshold on {kwargs['folds']} grouped folds, fitting"
         + ("" if interactive() else " (no progress shown: not a terminal)"))
@@ -42,8 +42,11 @@ def train_cmd(**kwargs) -> None:
     save_model(model, out)
     say("writing the model card (bootstrap intervals)")
     card = write_model_card(model, out, bootstrap=kwargs["bootstrap"], seed=kwargs["seed"])
+    unsure = f", {labeled.n_unsure} marked unsure" if labeled.n_unsure else ""
     click.echo(f"trained on {len(labeled.y)} ads ({labeled.n_missing_label} rows without a "
-               f"label left out); saved model {model.model_id} to {out}")
+               f"label{unsure} left out); saved model {model.model_id} to {out}")
+    for part in provenance.get("sources", []):
+        click.echo(f"  {part['source']}: {part['n_used']} ads, {part['n_positive']} positive")
     click.echo(f"threshold {model.threshold:.3f}: {model.manifest['threshold_rule']}")
     print_metrics("held-out (grouped folds)", model.manifest["metrics"])
     click.echo(f"wrote {card}")

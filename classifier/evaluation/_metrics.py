@@ -155,3 +155,24 @@ def reliability(y: np.ndarray, scores: np.ndarray, n_bins: int = 10) -> dict:
         "expected_calibration_error": ece,
     }
 
+
+
+def subset_metrics(y: np.ndarray, scores: np.ndarray, flagged: np.ndarray) -> dict:
+    """Metrics of a subset of scored ads (one source): those its labels allow.
+
+    Ranking metrics need both classes; precision needs a flagged ad, recall a positive one,
+    the false-positive rate a negative one. What a subset cannot give is ``None``.
+    """
+    y, scores, flagged = np.asarray(y), np.asarray(scores, dtype=float), np.asarray(flagged)
+    positives, negatives = y == 1, y == 0
+    both = positives.any() and negatives.any()
+    return {
+        "n": int(len(y)),
+        "positive_rate": float(np.mean(y)) if len(y) else None,
+        "flagged_rate": float(np.mean(flagged)) if len(y) else None,
+        "roc_auc": float(roc_auc_score(y, scores)) if both else None,
+        "average_precision": float(average_precision_score(y, scores)) if both else None,
+        "precision": float(np.mean(y[flagged])) if flagged.any() else None,
+        "recall": float(np.mean(flagged[positives])) if positives.any() else None,
+        "false_positive_rate": float(np.mean(flagged[negatives])) if negatives.any() else None,
+    }

@@ -9,7 +9,7 @@ import lazy_loader as _lazy
 __getattr__, __dir__, __all__ = _lazy.attach(
     __name__,
     submod_attrs={
-        "_chunks": ["Chunk", "input_size", "iter_chunks"],
+        "_chunks": ["Chunk", "input_size", "iter_chunks", "read_all", "report_problems"],
         "_datasets": [
             "DATA_DIR_ENV",
             "DATASETS",
@@ -19,10 +19,12 @@ __getattr__, __dir__, __all__ = _lazy.attach(
             "fetch_dataset",
             "load_dataset",
             "load_labeled",
+            "load_sources",
+            "parse_data_option",
         ],
         "_formats": ["COMPRESSIONS", "FORMATS", "INPUT_FORMATS", "OUTPUT_FORMATS", "detect_format"],
         "_labels": ["LabeledData", "binarize_labels", "prepare_labeled"],
-        "_tables": ["check_columns", "join_text", "read_table"],
+        "_tables": ["as_pandas", "check_columns", "join_text", "read_table"],
         "_writers": ["TableWriter"],
     },
 )

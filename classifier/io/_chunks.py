@@ -16,7 +16,7 @@ import lzma
 import re
 import sys
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -27,6 +27,7 @@ import pyarrow.parquet as pq
 
 from classifier._errors import DataError
 from classifier.io._formats import detect_format
+from classifier.io._tables import check_columns
 
 _SKIPPED = re.compile(r"Skipping line (\d+): (.*)")
 
@@ -183,3 +184,39 @@ def _parquet(stream: BinaryIO, chunksize: int) -> Iterator[Chunk]:
     parquet = pq.ParquetFile(stream)
     for batch in parquet.iter_batches(batch_size=chunksize):
         yield Chunk(batch.to_pandas(), [], _tell(stream))
+
+
+def read_all(
+    source: str | Path,
+    columns: Sequence[str],
+    *,
+    fmt: str | None = None,
+    on_error: str = "skip",
+    on_problem: Callable[[int, str], None] | None = None,
+) -> tuple[pd.DataFrame, int]:
+    """Every row of ``source`` in one frame, read as ``classifier score`` reads it.
+
+    Malformed lines are reported through ``on_problem`` and skipped (``on_error="skip"``),
+    or stop the read with a :class:`DataError` (``"fail"``). ``columns`` must all be present.
+    Returns the frame and the number of problem lines.
+    """
+    frames, problems = [], 0
+    for chunk in iter_chunks(source, fmt=fmt, chunksize=100_000):
+        problems += report_problems(chunk, on_error, on_problem)
+        if not chunk.frame.empty:
+            check_columns(chunk.frame, columns, source=str(source))
+            frames.append(chunk.frame)
+    if frames:
+        return pd.concat(frames, ignore_index=True), problems
+    return pd.DataFrame({c: pd.Series([], dtype=object) for c in columns}), problems
+
+
+def report_problems(chunk: Chunk, on_error: str,
+                    on_problem: Callable[[int, str], None] | None) -> int:
+    """Report a chunk's malformed lines; with ``on_error="fail"`` the first one raises."""
+    for line, reason in chunk.problems:
+        if on_error == "fail":
+            raise DataError(f"line {line}: {reason} (use --on-error skip to go on)")
+        if on_problem is not None:
+            on_problem(line, reason)
+    return len(chunk.problems)

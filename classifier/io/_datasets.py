@@ -6,7 +6,9 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import parse_qsl
 
+import numpy as np
 import pandas as pd
 import platformdirs
 import pooch
@@ -122,7 +124,9 @@ def load_dataset(name: str) -> pd.DataFrame:
 class DataSource:
     """Where labeled ads come from: a built-in dataset or a file, and how to read its labels.
 
-    The default, no dataset and no file, is the built-in ``chainbreaker`` dataset.
+    The default, no dataset and no file, is the built-in ``chainbreaker`` dataset. A built-in
+    dataset has its own columns; ``text_cols``, ``label_col`` and ``label_threshold`` are for
+    files.
     """
 
     dataset: str | None = None
@@ -131,11 +135,87 @@ class DataSource:
     label_col: str | None = None
     label_threshold: float | None = None
 
-    def load(self) -> tuple[LabeledData, dict]:
+    @property
+    def name(self) -> str:
+        """How reports name the source: the dataset's name or the file's path."""
+        return self.dataset if self.dataset is not None else str(self.data or "chainbreaker")
+
+    def load(self, *, both_classes: bool = True) -> tuple[LabeledData, dict]:
         """The labeled data and its provenance (see :func:`load_labeled`)."""
-        dataset = "chainbreaker" if self.dataset is None and self.data is None else self.dataset
-        return load_labeled(dataset=dataset, data=self.data, text_cols=self.text_cols or None,
-                            label_col=self.label_col, label_threshold=self.label_threshold)
+        if self.dataset is not None:  # a built-in dataset's own columns
+            return load_labeled(dataset=self.dataset, both_classes=both_classes)
+        if self.data is None:
+            return load_labeled(dataset="chainbreaker", both_classes=both_classes)
+        return load_labeled(data=self.data, text_cols=self.text_cols or None,
+                            label_col=self.label_col, label_threshold=self.label_threshold,
+                            both_classes=both_classes)
+
+
+def parse_data_option(value: str, *, text_cols: Sequence[str] = (),
+                      label_col: str | None = None,
+                      label_threshold: float | None = None) -> DataSource:
+    """A ``--data`` value: ``PATH``, or ``PATH?text=A+B&label=COL&threshold=X`` for a file
+    whose columns differ from the command's ``--text-col`` / ``--label-col`` /
+    ``--label-threshold`` (which apply otherwise)."""
+    path, _, query = value.partition("?")
+    settings = dict(parse_qsl(query, keep_blank_values=True, separator="&")) if query else {}
+    unknown = sorted(set(settings) - {"text", "label", "threshold"})
+    if unknown or not path:
+        raise DataError(f"--data {value!r}: write PATH or PATH?text=A+B&label=COL&threshold=X"
+                        + (f" (unknown: {', '.join(unknown)})" if unknown else ""))
+    try:
+        threshold = float(settings["threshold"]) if "threshold" in settings else label_threshold
+    except ValueError:
+        raise DataError(f"--data {value!r}: threshold must be a number") from None
+    return DataSource(
+        data=path,
+        text_cols=tuple(settings["text"].replace(" ", "+").split("+")) if "text" in settings
+        else tuple(text_cols),
+        label_col=settings.get("label", label_col),
+        label_threshold=threshold,
+    )
+
+
+def load_sources(sources: Sequence[DataSource]) -> tuple[LabeledData, dict]:
+    """Labeled data pooled from several sources, and its provenance.
+
+    One source gives exactly what :meth:`DataSource.load` gives. Several give their rows in
+    order, ``source_index`` telling which source each row came from, and a provenance that
+    names every source with its own counts (``sources``) besides the totals.
+    """
+    if len(sources) == 1:
+        return sources[0].load()
+    names = [s.name for s in sources]
+    if len(set(names)) < len(names):
+        raise DataError("a source is given twice: " + ", ".join(names))
+    parts = [source.load(both_classes=False) for source in sources]
+    y = np.concatenate([labeled.y for labeled, _ in parts])
+    if len(np.unique(y)) < 2:
+        raise DataError("the sources together hold a single class")
+    pooled = LabeledData(
+        texts=[text for labeled, _ in parts for text in labeled.texts],
+        y=y,
+        label_mapping={},
+        n_rows=sum(labeled.n_rows for labeled, _ in parts),
+        n_missing_label=sum(labeled.n_missing_label for labeled, _ in parts),
+        source=" + ".join(names),
+        levels=None,  # graded labels of different sources are not on one scale
+        n_unsure=sum(labeled.n_unsure for labeled, _ in parts),
+        source_index=np.repeat(np.arange(len(parts)),
+                               [len(labeled.y) for labeled, _ in parts]),
+    )
+    for (labeled, provenance) in parts:
+        provenance["n_used"] = len(labeled.y)
+        provenance["n_positive"] = int(labeled.y.sum())
+    provenance = {
+        "source": pooled.source,
+        "sha256": None,
+        "n_rows": pooled.n_rows,
+        "n_missing_label": pooled.n_missing_label,
+        "n_unsure": pooled.n_unsure,
+        "sources": [provenance for _, provenance in parts],
+    }
+    return pooled, provenance
 
 
 def load_labeled(
@@ -145,6 +225,7 @@ def load_labeled(
     text_cols: Sequence[str] | None = None,
     label_col: str | None = None,
     label_threshold: float | None = None,
+    both_classes: bool = True,
 ) -> tuple[LabeledData, dict]:
     """Load labeled ads from a built-in dataset or a file, ready for training.
 
@@ -161,7 +242,8 @@ def load_labeled(
     text_cols = list(text_cols or ["text"])
     label_col = label_col or "label"
     labeled = prepare_labeled(frame, text_cols=text_cols, label_col=label_col,
-                              label_threshold=label_threshold, source=source)
+                              label_threshold=label_threshold, source=source,
+                              both_classes=both_classes)
     provenance = {
         "source": source,
         "sha256": digest,
@@ -171,5 +253,6 @@ def load_labeled(
         "label_mapping": labeled.label_mapping,
         "n_rows": labeled.n_rows,
         "n_missing_label": labeled.n_missing_label,
+        "n_unsure": labeled.n_unsure,
     }
     return labeled, provenance

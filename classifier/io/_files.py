@@ -7,6 +7,8 @@ import os
 import tempfile
 from pathlib import Path
 
+from classifier._errors import DataError
+
 
 def sha256_file(path: str | Path) -> str:
     """The SHA-256 of a file, read in blocks (memory stays flat whatever its size)."""
@@ -37,6 +39,8 @@ def temp_beside(path: Path) -> tuple[int, str]:
 
 def write_atomic(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` so that a crash never leaves a half-written file."""
+    if not path.parent.is_dir():
+        raise DataError(f"{path.parent}: output directory does not exist")
     fd, tmp = temp_beside(path)
     try:
         with os.fdopen(fd, "wb") as fh:

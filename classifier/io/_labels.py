@@ -13,10 +13,16 @@ from classifier._errors import DataError
 from classifier.io._tables import check_columns, join_text
 
 _LEADING_INT = re.compile(r"^\s*(-?\d+(?:\.\d+)?)")
+#: Reviewers' decisions (the review page's export) that are labels, and the one that is not:
+#: rows marked unsure are left out of training and counted.
+DECISION_LABELS = {"suspicious": 1, "not suspicious": 0}
+UNSURE = "unsure"
+#: Words read as labels.
+LABEL_WORDS = {**DECISION_LABELS, "true": 1, "yes": 1, "false": 0, "no": 0}
 
 
 def binarize_labels(
-    labels: pd.Series, threshold: float | None = None
+    labels: pd.Series, threshold: float | None = None, *, both_classes: bool = True
 ) -> tuple[np.ndarray, dict[str, int]]:
     """Turn raw labels into 0/1.
 
@@ -27,6 +33,8 @@ def binarize_labels(
         Trafficking-10k's ``"5-Likely Trafficking"``.
     threshold : float, optional
         Labels ``>= threshold`` are positive. Required when there are more than two levels.
+    both_classes : bool
+        Refuse labels of a single class (a source pooled with others may have one).
 
     Returns
     -------
@@ -44,7 +52,7 @@ def binarize_labels(
             )
         threshold = 1.0
     y = (values >= threshold).astype(np.int64)
-    if len(np.unique(y)) < 2:
+    if both_classes and len(np.unique(y)) < 2:
         raise DataError(f"labels give a single class at threshold {threshold:g}")
     mapping = {str(raw): int(cls) for raw, cls in zip(labels, y, strict=True)}
     return y, dict(sorted(mapping.items()))
@@ -56,12 +64,11 @@ def _label_values(labels: pd.Series) -> np.ndarray:
     numeric = pd.to_numeric(labels, errors="coerce")
     bad = numeric.isna()
     if bad.any():
-        # Strings like "5-Likely Trafficking" or "true"/"false".
+        # Strings like "5-Likely Trafficking", "true"/"false" or a reviewer's decision.
         text = labels[bad].astype(str).str.strip()
-        lowered = text.str.lower()
         parsed = text.str.extract(_LEADING_INT, expand=False).astype(float)
-        parsed[lowered.isin(["true", "yes"])] = 1.0
-        parsed[lowered.isin(["false", "no"])] = 0.0
+        words = text.str.lower().map(LABEL_WORDS)
+        parsed = parsed.fillna(words)
         if parsed.isna().any():
             example = text[parsed.isna()].iloc[0]
             raise DataError(f"cannot read label {example!r} as a number")
@@ -83,6 +90,10 @@ class LabeledData:
     #: The raw labels as numbers, before binarising (e.g. Trafficking-10k's 0-6 levels, from
     #: labels like ``"5-Likely Trafficking"``), for ordinal evaluation.
     levels: np.ndarray | None = None
+    #: Rows whose label is a reviewer's "unsure": left out, like rows without a label.
+    n_unsure: int = 0
+    #: With several sources pooled: the index of each row's source (see ``load_sources``).
+    source_index: np.ndarray | None = None
 
 
 def prepare_labeled(
@@ -92,6 +103,7 @@ def prepare_labeled(
     label_col: str = "label",
     label_threshold: float | None = None,
     source: str = "input",
+    both_classes: bool = True,
 ) -> LabeledData:
     """Select text and label columns, report rows without a label and binarise the rest."""
     check_columns(frame, [*text_cols, label_col], source=source)
@@ -99,17 +111,20 @@ def prepare_labeled(
     if not pd.api.types.is_numeric_dtype(labels) and not pd.api.types.is_bool_dtype(labels):
         # Blank strings count as missing labels, like empty CSV cells.
         labels = labels.astype("string").str.strip().replace("", pd.NA)
-    has_label = labels.notna().to_numpy()
+    unsure = (labels.astype("string").str.lower() == UNSURE).fillna(False).to_numpy(dtype=bool)
+    has_label = labels.notna().to_numpy() & ~unsure
     kept = frame[has_label]
     if kept.empty:
         raise DataError(f"{source}: no row has a label in column {label_col!r}")
-    y, mapping = binarize_labels(labels[has_label], label_threshold)
+    y, mapping = binarize_labels(labels[has_label], label_threshold,
+                                 both_classes=both_classes)
     return LabeledData(
         texts=join_text(kept, text_cols).tolist(),
         y=y,
         label_mapping=mapping,
         n_rows=len(frame),
-        n_missing_label=int((~has_label).sum()),
+        n_missing_label=int((~has_label).sum() - unsure.sum()),
+        n_unsure=int(unsure.sum()),
         source=source,
         levels=_label_values(labels[has_label]),
     )

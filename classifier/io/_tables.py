@@ -38,6 +38,19 @@ def _first_line(exc: BaseException) -> str:
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
 
+def as_pandas(frame) -> pd.DataFrame:
+    """A pandas DataFrame of ``frame``: pandas as it is; Polars, pyarrow and other tables
+    that convert themselves (``to_pandas()``, the dataframe interchange protocol)."""
+    if isinstance(frame, pd.DataFrame):
+        return frame
+    if hasattr(frame, "to_pandas"):  # pyarrow.Table, polars.DataFrame
+        return frame.to_pandas()
+    if hasattr(frame, "__dataframe__"):
+        return pd.api.interchange.from_dataframe(frame)
+    raise DataError(f"cannot score a {type(frame).__name__}: give a pandas, Polars or pyarrow "
+                    "table")
+
+
 def check_columns(frame: pd.DataFrame, columns: Sequence[str], *, source: str = "input") -> None:
     """Raise :class:`DataError` naming the available columns if any of ``columns`` is missing."""
     missing = [c for c in columns if c not in frame.columns]

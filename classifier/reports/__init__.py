@@ -15,6 +15,13 @@ __getattr__, __dir__, __all__ = _lazy.attach(
             "plot_score_histograms",
             "plot_threshold_curves",
         ],
-        "_report": ["metrics_frame", "metrics_json", "summary_lines", "write_report"],
+        "_report": [
+            "metrics_frame",
+            "metrics_json",
+            "source_lines",
+            "sources_frame",
+            "summary_lines",
+            "write_report",
+        ],
     },
 )

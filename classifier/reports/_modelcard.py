@@ -110,11 +110,17 @@ def model_card(model: Model, *, bootstrap: int = 1000, seed: int = 0) -> str:
         threshold=model.threshold,
         threshold_rule=manifest.get("threshold_rule", ""),
         dataset=DATASETS.get(source),
+        sources=[{"source": part.get("source", "?"), "sha256": part.get("sha256"),
+                  "n_rows": part.get("n_rows", 0), "n_used": part.get("n_used", 0),
+                  "n_positive": part.get("n_positive", 0), "n_unsure": part.get("n_unsure", 0),
+                  "dataset": DATASETS.get(part.get("source"))}
+                 for part in data.get("sources", [])],
         data={
             "source": source,
             "sha256": data.get("sha256"),
             "n_rows": data.get("n_rows", n_used),
             "n_missing_label": data.get("n_missing_label", 0),
+            "n_unsure": data.get("n_unsure", 0),
             "n_used": n_used,
             "n_positive": data.get("n_positive", 0),
             "n_groups": data.get("n_groups", 0),

@@ -118,6 +118,35 @@ def summary_lines(result: dict) -> list[str]:
     return lines
 
 
+def sources_frame(result: dict) -> pd.DataFrame:
+    """Per-source metrics of a multi-source result: held-out scores of each source within
+    the pooled cross-validation, and each source tested by a model trained on the others."""
+    rows = []
+    for entry in result.get("by_source", []):
+        rows.append({"source": entry["source"], "protocol": "pooled folds", **entry})
+    for entry in result.get("leave_one_source_out", []):
+        rows.append({"source": entry["source"], "protocol": "trained on the others", **entry})
+    columns = ["n", "positive_rate", "roc_auc", "average_precision", "precision", "recall",
+               "false_positive_rate", "flagged_rate"]
+    if not rows:
+        return pd.DataFrame(columns=["source", "protocol", *columns])
+    frame = pd.DataFrame(rows)
+    for column in columns:
+        if column not in frame:
+            frame[column] = None
+    return frame[["source", "protocol", *columns]]
+
+
+def source_lines(result: dict) -> list[str]:
+    """One plain-text line per source and protocol (for the CLI); none for one source."""
+    lines = []
+    for row in sources_frame(result).to_dict("records"):
+        parts = [f"{name} {_fmt(row[key])}" for key, name in (
+            ("roc_auc", "ROC-AUC"), ("average_precision", "AP"), ("precision", "precision"),
+            ("recall", "recall"), ("flagged_rate", "flagged"))]
+        lines.append(f"{row['source']} ({row['protocol']}, {row['n']:,} ads): "
+                     + "  ".join(parts))
+    return lines
 
 
 # --------------------------------------------------------------------------- files
@@ -218,7 +247,22 @@ def report_markdown(result: dict, *, title: str = "Evaluation report",
         ordinal_method=ordinal_runs[0]["ordinal"]["method"] if ordinal_runs else "",
         ordinal_table=ordinal_table,
         plots=PLOTS if plots else None,
+        sources_table=_sources_table(result),
     )
+
+
+def _sources_table(result: dict) -> str:
+    frame = sources_frame(result)
+    if frame.empty:
+        return ""
+    shown = frame.set_index("source")
+    for column in shown.columns[2:]:
+        shown[column] = shown[column].map(_fmt)
+    shown["n"] = frame["n"].map("{:,}".format).to_numpy()
+    names = {"n": "ads", "positive_rate": "positive rate", "roc_auc": "ROC-AUC",
+             "average_precision": "AP", "false_positive_rate": "false-positive rate",
+             "flagged_rate": "flagged"}
+    return markdown_table(shown.rename(columns=names), "source")
 
 
 def _fmt(value) -> str:

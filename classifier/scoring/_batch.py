@@ -20,9 +20,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from classifier._errors import DataError
-from classifier.io._chunks import iter_chunks
-from classifier.io._tables import check_columns, join_text
+from classifier.io._chunks import iter_chunks, report_problems
+from classifier.io._tables import as_pandas, check_columns, join_text
 from classifier.io._writers import TableWriter
 from classifier.scoring._scorer import Scorer
 from classifier.scoring._types import (
@@ -105,6 +104,8 @@ def score_frame(
 ) -> pd.DataFrame:
     """Score every row of ``frame``: one output row per input row, in input order.
 
+    ``frame`` is a pandas DataFrame, or a Polars or pyarrow table (converted to pandas).
+
     Parameters
     ----------
     text_cols : sequence of str
@@ -124,6 +125,7 @@ def score_frame(
     -------
     DataFrame with the columns :data:`SCORE_COLUMNS` followed by ``keep_cols``.
     """
+    frame = as_pandas(frame)
     check_columns(frame, [*text_cols, *([id_col] if id_col else []), *keep_cols])
     threshold = model.threshold if threshold is None else float(threshold)
     texts, status = _texts_and_status(join_text(frame, text_cols))
@@ -211,12 +213,7 @@ def score_file(
         with TableWriter(output, options.output_format) as writer:
             chunks = iter_chunks(source, fmt=options.input_format, chunksize=options.chunksize)
             for chunk in chunks:
-                for line, reason in chunk.problems:
-                    if options.on_error == "fail":
-                        raise DataError(f"line {line}: {reason} (use --on-error skip to go on)")
-                    summary.problems += 1
-                    if on_problem is not None:
-                        on_problem(line, reason)
+                summary.problems += report_problems(chunk, options.on_error, on_problem)
                 frame = chunk.frame
                 if frame.empty:
                     continue

@@ -30,7 +30,7 @@ import math
 import re
 import time
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
@@ -491,29 +491,32 @@ class DedupOptions:
     dup_threshold: float = DUP_THRESHOLD
     link_contacts: bool = True
     jobs: int | None = None
+    on_error: str = "skip"
 
 
 def dedup_file(source: str | Path, output: str | Path | None,
-               options: DedupOptions = DedupOptions()) -> dict:
+               options: DedupOptions = DedupOptions(), *,
+               on_problem: Callable[[int, str], None] | None = None) -> dict:
     """Group the ads of a file; write ``id`` and ``group`` for every row, in input order.
 
-    Returns :func:`duplicate_stats` of the groups, plus ``output`` and ``seconds``.
+    Malformed input lines are reported through ``on_problem`` (see :func:`classifier.io.read_all`).
+    Returns :func:`duplicate_stats` of the groups, plus ``problems``, ``output`` and ``seconds``.
     """
     import pandas as pd
 
-    from classifier.io import TableWriter, check_columns, iter_chunks, join_text
+    from classifier.io import TableWriter, join_text, read_all
 
     started = time.perf_counter()
-    chunks = [c.frame for c in iter_chunks(source, fmt=options.input_format, chunksize=100_000)]
-    frame = pd.concat(chunks, ignore_index=True) if chunks else pd.DataFrame({"text": []})
     text_cols = list(options.text_cols or ("text",))
-    check_columns(frame, [*text_cols, *([options.id_col] if options.id_col else [])],
-                  source=str(source))
+    frame, problems = read_all(
+        source, [*text_cols, *([options.id_col] if options.id_col else [])],
+        fmt=options.input_format, on_error=options.on_error, on_problem=on_problem)
     jobs = options.jobs or (-1 if len(frame) >= 10_000 else 1)
     groups = group_ads(join_text(frame, text_cols).tolist(), threshold=options.dup_threshold,
                        link_contacts=options.link_contacts, n_jobs=jobs)
     ids = frame[options.id_col].to_numpy() if options.id_col else np.arange(len(frame))
     with TableWriter(output, options.output_format) as writer:
         writer.write(pd.DataFrame({"id": ids, "group": groups}))
-    return {**duplicate_stats(groups), "output": "-" if output in (None, "-") else str(output),
+    return {**duplicate_stats(groups), "problems": problems,
+            "output": "-" if output in (None, "-") else str(output),
             "seconds": time.perf_counter() - started}

@@ -249,8 +249,10 @@ USER_ERRORS = {
     "graded labels": (["train", "--data", "{graded}", "--out", "{tmp}/m"], "--label-threshold"),
     "one class": (["train", "--data", "{one_class}", "--out", "{tmp}/m"], "single class"),
     "unknown dataset": (["train", "--dataset", "nope", "--out", "{tmp}/m"], "unknown dataset"),
-    "dataset and data": (["evaluate", "--dataset", "chainbreaker", "--data", "{small}"],
-                         "either"),
+    "same source twice": (["evaluate", "--data", "{small}", "--data", "{small}"],
+                          "given twice"),
+    "bad data option": (["train", "--data", "{small}?colour=red", "-o", "{tmp}/m"],
+                        "unknown: colour"),
     "json into missing dir": (["evaluate", "--data", "{small}", "--folds", "3",
                                "--json", "{tmp}/no/m.json"], ""),
 }
@@ -459,3 +461,17 @@ def test_dedup_writes_a_group_for_every_row(tmp_path):
     g = groups["group"].tolist()
     assert g[0] == g[1] and g[2] == g[3] and g[0] != g[2]
     assert "4 ads in 2 groups" in result.output
+
+
+def test_dedup_reports_malformed_lines_and_old_option_names(tmp_path, capsys):
+    """A malformed line is reported with its number (exit 3), never silently dropped; the
+    old names --threshold and --out still work."""
+    source = tmp_path / "ads.jsonl"
+    source.write_text('{"text": "first ad"}\nnot json\n{"text": "third ad"}\n')
+    out = tmp_path / "groups.csv"
+    code, _, err = run_main(["dedup", source, "--threshold", "0.5", "--out", out], capsys)
+    assert code == 3
+    assert "line 2:" in err and "1 problem lines" in err
+    assert pd.read_csv(out)["id"].tolist() == [0, 1]
+    code, _, err = run_main(["dedup", source, "--on-error", "fail", "-o", out], capsys)
+    assert code == 1 and "line 2" in err

@@ -288,3 +288,16 @@ def test_invalid_json_lines_are_reported(model, tmp_path):
                          on_problem=lambda line, reason: problems.append(line))
     assert problems == [3, 4]
     assert summary.rows_read == 2
+
+
+def test_score_frame_takes_polars_and_pyarrow_tables(model, ads):
+    """The same scores from a pandas, a Polars and a pyarrow table of the same ads."""
+    import polars as pl
+    import pyarrow as pa
+
+    frame = ads[["ad_id", "text"]]
+    expected = score_frame(model, frame, id_col="ad_id")
+    for table in (pl.from_pandas(frame), pa.Table.from_pandas(frame, preserve_index=False)):
+        pd.testing.assert_frame_equal(score_frame(model, table, id_col="ad_id"), expected)
+    with pytest.raises(DataError, match="cannot score a list"):
+        score_frame(model, [["a"]])
