@@ -81,3 +81,17 @@ def test_evaluate_reports_each_source_and_leaves_each_out(two_files):
     held_out = {row["source"]: row for row in report["leave_one_source_out"]}
     assert held_out[str(decisions)]["n_train"] == by_source[str(plain)]["n"]
     assert 0 <= held_out[str(decisions)]["roc_auc"] <= 1
+
+
+def test_public_dataset_and_team_decisions_in_one_command(real_data_dir, two_files, tmp_path):
+    """The issue's command: the built-in dataset keeps its own columns, --label-col names the
+    decisions file's, and the card names both sources with their counts."""
+    _, decisions = two_files
+    out = tmp_path / "model"
+    result = CliRunner().invoke(cli, [
+        "train", "--dataset", "chainbreaker", "--data", str(decisions), "--label-col",
+        "decision", "--folds", "2", "--bootstrap", "0", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "chainbreaker: 2677 ads" in result.output and f"{decisions}: 16 ads" in result.output
+    card = (out / "MODEL_CARD.md").read_text()
+    assert "`chainbreaker`" in card and "2,677 used" in card and "16 used" in card

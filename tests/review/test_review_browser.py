@@ -12,8 +12,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from click.testing import CliRunner
 
 import classifier
+from classifier.cli import cli
 from classifier.review import ReviewOptions, decisions_to_labels, write_review_page
 
 webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed")
@@ -111,7 +113,8 @@ def _frame(page: Path) -> pd.DataFrame:
     return pd.read_csv(page.parent / "ads.csv", dtype=str, keep_default_na=False)
 
 
-def test_keyboard_decisions_survive_reload_and_export_trains(page, browser, ads, model):
+def test_keyboard_decisions_survive_reload_and_export_trains(page, browser, ads, model,
+                                                             tmp_path):
     browser.get(page.as_uri())
     keys(browser, "j1")           # first ad: suspicious, moves on to the second
     keys(browser, "2")            # second: not suspicious
@@ -141,13 +144,21 @@ def test_keyboard_decisions_survive_reload_and_export_trains(page, browser, ads,
     assert not frame["text"].str.contains("0143").any()
     assert set(frame["model"]) == {model.model_id}
 
-    # Decisions back in: suspicious = 1, not suspicious = 0, unsure left out and counted.
+    # Decisions back in, as a team would: the public data and the export in one command.
     labeled, unsure = decisions_to_labels(frame)
     assert unsure == 1 and sorted(labeled["label"]) == [0, 1]
-    data = pd.concat([ads[["text", "label"]], labeled[["text", "label"]]], ignore_index=True)
-    retrained = classifier.train(data["text"], data["label"], folds=3)
+    public = tmp_path / "public.csv"
+    ads[["text", "label"]].to_csv(public, index=False)
+    out = tmp_path / "next"
+    result = CliRunner().invoke(cli, ["train", "--data", str(public),
+                                      "--data", f"{csv}?label=decision", "--folds", "3",
+                                      "--bootstrap", "0", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "1 marked unsure left out" in result.output
+    retrained = classifier.load_model(out)
     assert retrained.manifest["training_data"]["n_used"] == len(ads) + 2
-    assert len(classifier.score_texts(retrained, labeled["text"].tolist())) == 2
+    card = (out / "MODEL_CARD.md").read_text()
+    assert f"`{csv}`" in card and "2 used" in card
 
 
 def _wait_for_file(folder: Path, seconds: float = 10) -> Path:
