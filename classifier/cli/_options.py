@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import click
 
@@ -151,6 +154,30 @@ def interactive() -> bool:
     return sys.stderr.isatty()
 
 
+@contextmanager
+def working(message: str) -> Iterator[None]:
+    """Say what a long step does: on a terminal a status line with the time it has taken so
+    far, rewritten twice a second, then its total; in a log one line when it starts."""
+    if not interactive():
+        say(message)
+        yield
+        return
+    started, done = time.monotonic(), threading.Event()
+
+    def tick() -> None:
+        while not done.wait(0.5):
+            click.echo(f"\r{message} ({time.monotonic() - started:.0f} s)", err=True, nl=False)
+
+    thread = threading.Thread(target=tick, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        done.set()
+        thread.join()
+        click.echo(f"\r{message}: {time.monotonic() - started:.1f} s", err=True)
+
+
 def print_metrics(title: str, metrics: dict) -> None:
     click.echo(
         f"{title}: ROC-AUC {metrics['roc_auc']:.3f}  AP {metrics['average_precision']:.3f} "
@@ -161,6 +188,12 @@ def print_metrics(title: str, metrics: dict) -> None:
 
 def load_model_or_default(model_dir: str | None):
     """The model in ``model_dir``, or the default model (trained on first use, with a notice)."""
-    from classifier.model import load_default_model, load_model
+    from classifier.model import MANIFEST_FILE, default_model_dir, load_default_model, load_model
 
-    return load_default_model(notify=say) if model_dir is None else load_model(model_dir)
+    if model_dir is not None:
+        return load_model(model_dir)
+    if (default_model_dir() / MANIFEST_FILE).is_file():
+        return load_default_model()
+    with working("no default model yet: training it once on the public chainbreaker dataset "
+                 f"(about 30 s); it is cached in {default_model_dir()}"):
+        return load_default_model()

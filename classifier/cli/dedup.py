@@ -11,7 +11,6 @@ from classifier.cli._options import (
     dup_threshold_option,
     id_col_option,
     input_format_option,
-    interactive,
     jobs_count,
     jobs_option,
     no_contacts_option,
@@ -22,6 +21,7 @@ from classifier.cli._options import (
     report_line,
     say,
     text_col_option,
+    working,
 )
 
 
@@ -53,8 +53,8 @@ def dedup_cmd(source: str, threshold_alias: float | None, **settings) -> None:
         raise click.UsageError("give --dup-threshold once (--threshold is its old name)")
     settings["jobs"] = jobs_count(settings["jobs"])
     settings["text_cols"] = tuple(settings["text_cols"]) or ("text",)
-    say(f"grouping the ads of {source}" + ("" if interactive() else " (this may take a while)"))
-    stats = dedup_file(source, output, DedupOptions(**settings), on_problem=report_line)
+    with working(f"grouping the ads of {source}"):
+        stats = dedup_file(source, output, DedupOptions(**settings), on_problem=report_line)
     say(f"{stats['n_ads']:,} ads in {stats['n_groups']:,} groups; {stats['n_singletons']:,} "
         f"singletons, {stats['ads_in_multi_groups']:,} ads in {stats['n_multi_groups']:,} groups "
         f"of 2 or more, largest {stats['largest_group']:,} ({stats['seconds']:.1f} s)"

@@ -14,11 +14,10 @@ from classifier.cli._options import (
     data_options,
     data_sources,
     dup_threshold_option,
-    interactive,
     jobs_option,
     no_contacts_option,
     print_metrics,
-    say,
+    working,
 )
 from classifier.features._names import FEATURE_SETS
 
@@ -111,9 +110,9 @@ def evaluate_cmd(**kwargs) -> None:
         target_precision=kwargs["target_precision"], bootstrap=kwargs["bootstrap"],
         n_jobs=jobs, dup_threshold=kwargs["dup_threshold"] or DUP_THRESHOLD,
         link_contacts=kwargs["link_contacts"])
-    say(f"evaluating {len(configs)} configuration(s) x {len(splits)} split(s) on "
-        f"{options.folds} folds" + ("" if interactive() else " (this may take a while)"))
-    report = evaluate_source(sources, configs, options, test=test)
+    with working(f"evaluating {len(configs)} configuration(s) x {len(splits)} split(s) on "
+                 f"{options.folds} folds"):
+        report = evaluate_source(sources, configs, options, test=test)
 
     protocol = "cross-dataset test" if report.get("protocol") == "cross-dataset" else (
         f"{report['n_folds']} folds")

@@ -8,11 +8,10 @@ from classifier.cli._options import (
     calibrate_option,
     data_options,
     data_sources,
-    interactive,
     output_of,
     output_option,
     print_metrics,
-    say,
+    working,
 )
 
 
@@ -32,16 +31,15 @@ def train_cmd(**kwargs) -> None:
 
     out = output_of(kwargs, required=True)
     labeled, provenance = load_sources(data_sources(kwargs))
-    say(f"training on {len(labeled.y):,} ads: grouping near-duplicates, choosing the "
-        f"threshold on {kwargs['folds']} grouped folds, fitting"
-        + ("" if interactive() else " (no progress shown: not a terminal)"))
-    model = train(labeled.texts, labeled.y, features=kwargs["features"], folds=kwargs["folds"],
-                  seed=kwargs["seed"], target_precision=kwargs["target_precision"],
-                  threshold=kwargs["threshold"], data_info=provenance,
-                  calibrate=kwargs["calibrate"])
+    with working(f"training on {len(labeled.y):,} ads: grouping near-duplicates, choosing the "
+                 f"threshold on {kwargs['folds']} grouped folds, fitting"):
+        model = train(labeled.texts, labeled.y, features=kwargs["features"],
+                      folds=kwargs["folds"], seed=kwargs["seed"],
+                      target_precision=kwargs["target_precision"], threshold=kwargs["threshold"],
+                      data_info=provenance, calibrate=kwargs["calibrate"])
     save_model(model, out)
-    say("writing the model card (bootstrap intervals)")
-    card = write_model_card(model, out, bootstrap=kwargs["bootstrap"], seed=kwargs["seed"])
+    with working("writing the model card (bootstrap intervals)"):
+        card = write_model_card(model, out, bootstrap=kwargs["bootstrap"], seed=kwargs["seed"])
     unsure = f", {labeled.n_unsure} marked unsure" if labeled.n_unsure else ""
     click.echo(f"trained on {len(labeled.y)} ads ({labeled.n_missing_label} rows without a "
                f"label{unsure} left out); saved model {model.model_id} to {out}")

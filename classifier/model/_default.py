@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 import sklearn
@@ -21,17 +20,11 @@ def default_model_dir() -> Path:
     return cache_dir() / "models" / f"default-{__version__}-sklearn{sklearn.__version__}"
 
 
-def load_default_model(notify: Callable[[str], None] | None = None) -> Model:
-    """Load the default model, training and caching it on first use (about half a minute).
-
-    ``notify`` is told, on first use, what is being done and where the model is cached.
-    """
+def load_default_model() -> Model:
+    """Load the default model, training and caching it on first use (about half a minute)."""
     path = default_model_dir()
     if (path / MANIFEST_FILE).is_file():
         return load_model(path)
-    if notify is not None:
-        notify(f"no default model yet: training it once on the public {DEFAULT_DATASET!r} "
-               f"dataset (about 30 s); it is cached in {path}")
     labeled, provenance = load_labeled(dataset=DEFAULT_DATASET)
     model = train(labeled.texts, labeled.y, data_info=provenance)
     save_model(model, path)
