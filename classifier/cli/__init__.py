@@ -1,4 +1,4 @@
-"""Command line: ``classifier train | score | explain | review | evaluate | dedup | info``.
+"""Command line: ``classifier train | score | explain | review | serve | evaluate | dedup | info``.
 
 One small module per command: each checks its options, calls one function of the domain
 packages and prints the result. Problems a user can fix end with one line on stderr.
@@ -22,6 +22,7 @@ from classifier.cli.explain import explain_cmd
 from classifier.cli.info import info_cmd
 from classifier.cli.review import review_cmd
 from classifier.cli.score import score_cmd
+from classifier.cli.serve import serve_cmd
 from classifier.cli.train import train_cmd
 
 
@@ -35,7 +36,8 @@ def cli() -> None:
     """
 
 
-for command in (train_cmd, score_cmd, explain_cmd, review_cmd, evaluate_cmd, dedup_cmd, info_cmd):
+for command in (train_cmd, score_cmd, explain_cmd, review_cmd, serve_cmd, evaluate_cmd,
+                dedup_cmd, info_cmd):
     cli.add_command(command)
 
 

@@ -18,12 +18,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 from classifier.io._files import write_atomic
-
-from ._build import build_review, indicator_info
-from ._decisions import DECISIONS, EXPORT_COLUMNS, decisions_to_labels
-from ._highlight import locate_indicators
-from ._options import ORDERS, ReviewOptions
-from ._page import render_page
+from classifier.review._build import build_review, indicator_info
+from classifier.review._decisions import DECISIONS, EXPORT_COLUMNS, decisions_to_labels
+from classifier.review._highlight import locate_indicators
+from classifier.review._options import ORDERS, ReviewOptions
+from classifier.review._page import render_page
 
 __all__ = [
     "DECISIONS",

@@ -15,11 +15,10 @@ import pandas as pd
 
 import classifier
 from classifier.io import join_text, read_all
+from classifier.review._display import shown_text
+from classifier.review._highlight import locate_indicators
+from classifier.review._options import ReviewOptions
 from classifier.scoring import MAX_TEXT_CHARS
-
-from ._display import shown_text
-from ._highlight import locate_indicators
-from ._options import ReviewOptions
 
 # Age flags come from stated ages, not from the lexicon file: their meaning in words.
 _AGE_SOURCE = ("field notes: stated ages (JRSA 2024 found an age under 23 not significant "

@@ -7,7 +7,7 @@ import lazy_loader as _lazy
 __getattr__, __dir__, __all__ = _lazy.attach(
     __name__,
     submod_attrs={
-        "_batch": ["score_file", "score_frame", "score_texts"],
+        "_batch": ["score_file", "score_frame", "score_records", "score_texts", "text_status"],
         "_run": ["score_source", "score_texts_to"],
         "_types": [
             "CHUNKSIZE",
