@@ -12,6 +12,7 @@ from classifier.cli._options import (
     jobs_count,
     jobs_option,
     no_contacts_option,
+    no_escape_formulas_option,
     output_format_option,
     output_of,
     output_option,
@@ -32,6 +33,7 @@ from classifier.cli._options import (
 @jobs_option("Worker processes (-1: all cores; default: all cores from 10,000 ads).")
 @input_format_option
 @output_format_option
+@no_escape_formulas_option
 def dedup_cmd(source: str, threshold_alias: float | None, **settings) -> None:
     """Group near-duplicate ads (one template) and ads sharing a phone number or e-mail.
 

@@ -124,7 +124,8 @@ def iter_chunks(
             raw.close()
 
 
-_DECOMPRESS = {".gz": lambda raw: gzip.GzipFile(fileobj=raw), ".bz2": bz2.BZ2File, ".xz": lzma.LZMAFile}
+_DECOMPRESS = {".gz": lambda raw: gzip.GzipFile(fileobj=raw), ".bz2": bz2.BZ2File,
+               ".xz": lzma.LZMAFile}
 
 
 def _open(path: Path) -> tuple[BinaryIO, BinaryIO]:

@@ -481,7 +481,8 @@ class DedupOptions:
 
     ``dup_threshold``: MinHash Jaccard similarity above which two ads are near-duplicates;
     ``link_contacts``: also link ads sharing a phone number or e-mail; ``jobs``: worker
-    processes (``None``: all cores from 10,000 ads, else one).
+    processes (``None``: all cores from 10,000 ads, else one); ``escape_formulas``: in
+    CSV/TSV output, prefix cells that a spreadsheet would run as a formula with ``'``.
     """
 
     text_cols: tuple[str, ...] = ("text",)
@@ -491,6 +492,7 @@ class DedupOptions:
     dup_threshold: float = DUP_THRESHOLD
     link_contacts: bool = True
     jobs: int | None = None
+    escape_formulas: bool = True
 
 
 def dedup_file(source: str | Path, output: str | Path | None,
@@ -501,8 +503,9 @@ def dedup_file(source: str | Path, output: str | Path | None,
     """
     import pandas as pd
 
-    from classifier.io import TableWriter, check_columns, iter_chunks, join_text
+    from classifier.io import TableWriter, check_columns, check_not_input, iter_chunks, join_text
 
+    check_not_input(output, [source])
     started = time.perf_counter()
     chunks = [c.frame for c in iter_chunks(source, fmt=options.input_format, chunksize=100_000)]
     frame = pd.concat(chunks, ignore_index=True) if chunks else pd.DataFrame({"text": []})
@@ -513,7 +516,8 @@ def dedup_file(source: str | Path, output: str | Path | None,
     groups = group_ads(join_text(frame, text_cols).tolist(), threshold=options.dup_threshold,
                        link_contacts=options.link_contacts, n_jobs=jobs)
     ids = frame[options.id_col].to_numpy() if options.id_col else np.arange(len(frame))
-    with TableWriter(output, options.output_format) as writer:
+    with TableWriter(output, options.output_format,
+                     escape_formulas=options.escape_formulas) as writer:
         writer.write(pd.DataFrame({"id": ids, "group": groups}))
     return {**duplicate_stats(groups), "output": "-" if output in (None, "-") else str(output),
             "seconds": time.perf_counter() - started}

@@ -12,9 +12,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from test_cli import assert_one_error_line, run_main
-
 from conftest import invented_ads
+from test_cli import assert_one_error_line, run_main
 
 FORMULA = '=HYPERLINK("http://evil.example","click")'
 
