@@ -149,8 +149,8 @@ def test_empty_ads_do_not_merge_by_text():
     # MinHash of an empty shingle set is the same "empty" sketch for every ad, and equal
     # empty texts (or texts that are only a contact) are no evidence of a common author:
     # such ads stay apart unless a contact links them.
-    texts = ["", "   ", None, float("nan"), "!!!", "...", "call 587-555-0150",
-             "call 587-555-0151", *[""] * 20]
+    texts = ["", "   ", None, float("nan"), "!!!", "...", "587-555-0150", "587-555-0151",
+             "me@example.com", "you@example.com", *[""] * 20]
     groups = group_ads(texts)
     assert groups.tolist() == list(range(len(texts)))
 
@@ -165,8 +165,10 @@ def test_equal_short_ads_share_a_group_whatever_their_length():
 
 
 def test_short_ads_still_link_by_phone():
-    texts = ["call 587-555-0150", "text 587.555.0150", "", "call 587-555-0151"]
+    texts = ["call 587-555-0150", "text 587.555.0150", "", "587-555-0151"]
     assert group_ads(texts).tolist() == [0, 0, 1, 2]
+    # Equal once contacts are masked: one short template under two phone numbers.
+    assert group_ads(["call 587-555-0150", "call 587-555-0151"]).tolist() == [0, 0]
 
 
 def test_min_tokens_sets_the_shortest_text_linked_by_similarity():
