@@ -45,7 +45,7 @@ MAX_JSON_LINE_BYTES = 8 << 20
 #: Compressed input (and Parquet) may expand to this many times its size on disk ...
 MAX_RATIO = 100
 #: ... or to this many bytes, whichever is larger; past both it is refused.
-RATIO_FLOOR = 1 << 30
+RATIO_FLOOR = 256 << 20
 # Characters (or bytes) read at a time from one physical line.
 _BLOCK = 1 << 20
 
