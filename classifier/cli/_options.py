@@ -91,6 +91,11 @@ dup_threshold_option = click.option(
 no_contacts_option = click.option(
     "--no-contacts", "link_contacts", flag_value=False, default=True,
     help="Grouping: do not link ads that share a phone number or e-mail address.")
+no_escape_formulas_option = click.option(
+    "--no-escape-formulas", "escape_formulas", flag_value=False, default=True,
+    help="CSV/TSV output: write cells starting with =, +, -, @, tab or carriage return as "
+         "they are. By default they get a leading ' so that a spreadsheet shows them as text "
+         "instead of running them as formulas (numbers such as -5 stay numbers).")
 calibrate_option = click.option(
     "--calibrate", type=click.Choice(["sigmoid", "isotonic"]),
     help="Calibrate the scores (scikit-learn's CalibratedClassifierCV on grouped folds). "

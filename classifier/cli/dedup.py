@@ -14,6 +14,7 @@ from classifier.cli._options import (
     jobs_count,
     jobs_option,
     no_contacts_option,
+    no_escape_formulas_option,
     on_error_option,
     output_format_option,
     output_of,
@@ -38,6 +39,7 @@ from classifier.cli._options import (
 @input_format_option
 @output_format_option
 @on_error_option
+@no_escape_formulas_option
 def dedup_cmd(source: str, threshold_alias: float | None, **settings) -> None:
     """Group near-duplicate ads (one template) and ads sharing a phone number or e-mail.
 

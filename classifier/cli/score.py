@@ -14,6 +14,7 @@ from classifier.cli._options import (
     jobs_option,
     load_model_or_default,
     model_option,
+    no_escape_formulas_option,
     on_error_option,
     output_format_option,
     output_of,
@@ -47,6 +48,7 @@ from classifier.scoring._types import CHUNKSIZE
               help="Rows read and scored at a time; memory grows with it, not with the file.")
 @input_format_option
 @output_format_option
+@no_escape_formulas_option
 @click.option("--engine", type=click.Choice(["local", "dask"]), default="local",
               show_default=True,
               help="local: this machine's cores. dask: partitions on a Dask cluster (INPUT may "

@@ -25,6 +25,7 @@ __getattr__, __dir__, __all__ = _lazy.attach(
         "_formats": ["COMPRESSIONS", "FORMATS", "INPUT_FORMATS", "OUTPUT_FORMATS", "detect_format"],
         "_labels": ["LabeledData", "binarize_labels", "prepare_labeled"],
         "_tables": ["as_pandas", "check_columns", "join_text", "read_table"],
-        "_writers": ["TableWriter"],
+        "_files": ["check_not_input"],
+        "_writers": ["TableWriter", "escape_formula", "escape_formulas"],
     },
 )

@@ -1,35 +1,54 @@
 """Reading ads in chunks, keeping memory flat and accounting for every input line.
 
-Malformed CSV/TSV lines and JSONL lines that are not JSON objects are not rows: they are
-reported with their line number (1-based, as an editor shows it) in ``Chunk.problems``, and
-the caller decides whether to go on. Invalid UTF-8 is decoded with U+FFFD replacement
-characters, so no row is lost to a bad byte."""
+Malformed CSV/TSV records and JSONL lines that are not JSON objects are not rows: they are
+reported with their line number (1-based, as an editor counts lines, also after fields that
+span several lines) in ``Chunk.problems``, and the caller decides whether to go on. Invalid
+UTF-8 is decoded with U+FFFD replacement characters, so no row is lost to a bad byte.
+
+Hostile input costs no more memory than ordinary input: fields are cut to
+:data:`MAX_FIELD_CHARS` characters while they are read (a JSONL line longer than
+:data:`MAX_JSON_LINE_BYTES` is reported, as a JSON object cannot be cut), and compressed
+input that expands more than :data:`MAX_RATIO` times is refused."""
 
 from __future__ import annotations
 
 import bz2
+import csv
 import gzip
 import io
-import itertools
 import json
 import lzma
 import re
 import sys
-import warnings
+import zlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, TextIO
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from classifier._errors import DataError
 from classifier.io._formats import detect_format
 from classifier.io._tables import check_columns
 
-_SKIPPED = re.compile(r"Skipping line (\d+): (.*)")
+#: Characters kept of any one field (cell, JSON string, line of a text file); the rest is
+#: dropped while reading. One more than scoring's 20,000-character cut, so that a cut text
+#: still shows as ``truncated``.
+MAX_FIELD_CHARS = 20_001
+#: Columns of a CSV/TSV header.
+MAX_COLUMNS = 10_000
+#: Longest JSONL line read; a longer line is reported as a problem line.
+MAX_JSON_LINE_BYTES = 8 << 20
+#: Compressed input (and Parquet) may expand to this many times its size on disk ...
+MAX_RATIO = 100
+#: ... or to this many bytes, whichever is larger; past both it is refused.
+RATIO_FLOOR = 256 << 20
+# Characters (or bytes) read at a time from one physical line.
+_BLOCK = 1 << 20
 
 
 @dataclass
@@ -64,126 +83,406 @@ def iter_chunks(
 
     The format comes from ``fmt`` or the file extension; standard input defaults to
     ``"lines"``: one ad per line, in a column named ``text``.
+
+    Raises
+    ------
+    DataError
+        If the file is missing, unreadable, not in the format, has duplicate column
+        names, or is compressed input that expands more than :data:`MAX_RATIO` times.
     """
     if str(source) == "-":
         fmt = fmt or "lines"
         stream: BinaryIO = sys.stdin.buffer
+        raw: BinaryIO = stream
     else:
         path = Path(source)
         if not path.is_file():
             raise DataError(f"{path}: no such file")
         fmt = fmt or detect_format(path)
-        stream = _open(path)
+        stream, raw = _open(path)
     readers = {"lines": _lines, "jsonl": _jsonl, "parquet": _parquet, "csv": _csv, "tsv": _csv}
     if fmt not in readers:
-        raise DataError(f"unknown input format {fmt!r}")
+        raise DataError(f"{source}: unknown input format {fmt!r}")
+
+    def tell() -> int:
+        try:
+            return raw.tell()
+        except (OSError, ValueError):
+            return 0
+
     try:
         kwargs = {"sep": sep or ("\t" if fmt == "tsv" else ",")} if fmt in ("csv", "tsv") else {}
-        yield from readers[fmt](stream, chunksize, **kwargs)
-    except (ValueError, OSError, pd.errors.ParserError, pa.ArrowException) as exc:
+        yield from readers[fmt](stream, chunksize, tell, **kwargs)
+    except DataError as exc:
+        raise DataError(f"{source}: {exc}") from exc
+    except (ValueError, OSError, EOFError, zlib.error, lzma.LZMAError, csv.Error,
+            pa.ArrowException) as exc:
         message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise DataError(f"{source}: cannot read as {fmt}: {message}") from exc
     finally:
         if stream is not sys.stdin.buffer:
             stream.close()
-            getattr(stream, "raw_file", stream).close()
+            raw.close()
 
 
-_DECOMPRESS = {".gz": gzip.GzipFile, ".bz2": bz2.BZ2File, ".xz": lzma.LZMAFile}
+_DECOMPRESS = {".gz": lambda raw: gzip.GzipFile(fileobj=raw), ".bz2": bz2.BZ2File,
+               ".xz": lzma.LZMAFile}
 
 
-def _open(path: Path) -> BinaryIO:
-    """Open ``path`` for reading bytes, decompressing .gz, .bz2 and .xz on the fly."""
+def _open(path: Path) -> tuple[BinaryIO, BinaryIO]:
+    """Open ``path`` for reading bytes, decompressing .gz, .bz2 and .xz on the fly.
+
+    Returns the stream to read and the file underneath (progress is measured on it).
+    """
     suffix = path.suffix.lower()
     if suffix in (".zip", ".zst"):
         raise DataError(f"{path}: decompress {suffix} files before scoring (or use .gz)")
     raw = open(path, "rb")  # noqa: SIM115 - closed by iter_chunks
     if suffix not in _DECOMPRESS:
-        return raw
-    stream = _DECOMPRESS[suffix](fileobj=raw)
-    stream.raw_file = raw  # progress is measured on the compressed bytes
-    return stream
+        return raw, raw
+    guard = _RatioGuard(_DECOMPRESS[suffix](raw), path.stat().st_size)
+    return io.BufferedReader(guard, 1 << 16), raw
 
 
-def _tell(stream: BinaryIO) -> int:
-    try:
-        return getattr(stream, "raw_file", stream).tell()
-    except (OSError, ValueError):
-        return 0
+class _RatioGuard(io.RawIOBase):
+    """Pass decompressed bytes through, refusing more than the ratio limit allows."""
+
+    def __init__(self, stream: BinaryIO, compressed_size: int):
+        self._stream = stream
+        self._compressed = compressed_size
+        self._limit = max(RATIO_FLOOR, MAX_RATIO * compressed_size)
+        self._ratio = MAX_RATIO
+        self._total = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        n = self._stream.readinto(buffer)
+        self._total += n
+        if self._total > self._limit:
+            raise DataError(
+                f"expands to more than {self._ratio} times its {_size(self._compressed)} "
+                f"(and more than {_size(RATIO_FLOOR)}): refused as a possible decompression "
+                "bomb; decompress it yourself if it is genuine")
+        return n
+
+    def close(self) -> None:
+        self._stream.close()
+        super().close()
 
 
-def _csv(stream: BinaryIO, chunksize: int, sep: str) -> Iterator[Chunk]:
-    reader = pd.read_csv(
-        stream, sep=sep, dtype=str, keep_default_na=False, na_values=[""],
-        chunksize=chunksize, encoding_errors="replace", on_bad_lines="warn",
-    )
+def _size(n: int) -> str:
+    for unit in ("bytes", "KiB", "MiB", "GiB"):
+        if n < 1024 or unit == "GiB":
+            return f"{n:,} {unit}" if unit == "bytes" else f"{n:,.1f} {unit}"
+        n /= 1024
+    return ""  # not reached
+
+
+# CSV ------------------------------------------------------------------------------------
+
+# States of a CSV record, as Python's csv module (strict=False) moves through them.
+_START, _FIELD, _QUOTED, _QUOTE_IN_QUOTED = range(4)
+
+
+class _Clipper:
+    """Cut CSV fields to ``limit`` characters while lines stream past, keeping the structure.
+
+    Each physical line goes in and comes out as one (possibly shorter) string, so the csv
+    module parses the same records with shorter fields, and its ``line_num`` stays the
+    editor's line number. Only separators, quotes and line ends are looked at one by one;
+    runs of other characters are copied (or dropped) as slices. Past ``max_fields`` fields
+    a record keeps only its line ends: it is reported as a problem anyway.
+    """
+
+    def __init__(self, sep: str, limit: int):
+        self.sep = sep
+        self.limit = limit
+        self.max_fields = MAX_COLUMNS
+        self.unquoted_end = re.compile(f"[{re.escape(sep)}\r\n]")
+        self.state = _START
+        self.at_record_start = True
+        self.field_len = 0
+        self.fields = 0  # fields ended in the current record
+        self.record_fields = 0  # fields of the last record that ended
+        self.quote_pending = False
+
+    def feed(self, piece: str) -> str:
+        """The part of ``piece`` (a line, or part of a long line) that is kept."""
+        if (self.at_record_start and len(piece) <= self.limit and '"' not in piece
+                and piece.endswith(("\n", "\r"))):
+            # A whole short line without quotes is a whole record with short fields.
+            n = piece.count(self.sep) + 1
+            if n <= self.max_fields:
+                self.record_fields = n if piece.strip("\r\n") else 0
+                return piece
+        out: list[str] = []
+        pos, end = 0, len(piece)
+        while pos < end:
+            state = self.state
+            if state == _QUOTED:
+                quote = piece.find('"', pos)
+                stop = end if quote < 0 else quote
+                self._content(piece, pos, stop, out)
+                if quote < 0:
+                    break
+                self.state, self.quote_pending, pos = _QUOTE_IN_QUOTED, True, quote + 1
+            elif state == _QUOTE_IN_QUOTED:
+                char = piece[pos]
+                if char == '"':  # an escaped quote: one character of the field
+                    if self.field_len < self.limit:
+                        self._emit('""' if self.quote_pending else '"', out)
+                    self.field_len += 1
+                    self.state, self.quote_pending, pos = _QUOTED, False, pos + 1
+                    continue
+                if self.quote_pending:
+                    self._emit('"', out)
+                    self.quote_pending = False
+                self.state = _FIELD  # csv (not strict) reads `"ab"c` as the field `abc`
+                if char == self.sep or char in "\r\n":
+                    pos = self._end_field(piece, pos, out)
+            elif state == _START:
+                char = piece[pos]
+                self.at_record_start = False
+                if char == '"':
+                    self._emit('"', out)
+                    self.state, self.field_len, pos = _QUOTED, 0, pos + 1
+                elif char == self.sep or char in "\r\n":
+                    pos = self._end_field(piece, pos, out)
+                else:
+                    self.state, self.field_len = _FIELD, 0
+            else:  # _FIELD: quotes are plain characters here
+                match = self.unquoted_end.search(piece, pos)
+                stop = end if match is None else match.start()
+                self._content(piece, pos, stop, out)
+                pos = stop
+                if match is not None:
+                    pos = self._end_field(piece, pos, out)
+        if self.quote_pending:  # a long line goes on in the next piece: keep it parseable
+            self._emit('"', out)
+            self.quote_pending = False
+        return "".join(out)
+
+    def _emit(self, text: str, out: list[str]) -> None:
+        if self.fields < self.max_fields:
+            out.append(text)
+
+    def _content(self, piece: str, start: int, stop: int, out: list[str]) -> None:
+        room = self.limit - self.field_len
+        if room > 0 and stop > start:
+            self._emit(piece[start:min(stop, start + room)], out)
+        self.field_len += stop - start
+
+    def _end_field(self, piece: str, pos: int, out: list[str]) -> int:
+        """End the field at ``piece[pos]`` (a separator or a line end); the next position."""
+        char = piece[pos]
+        self.fields += 1
+        self.field_len = 0
+        if char == self.sep:
+            self._emit(char, out)
+            self.state = _START
+            return pos + 1
+        # A line end: the record ends (a blank line is a record of no fields).
+        out.append(piece[pos:])  # only the line end itself is left of this line
+        self.record_fields = 0 if self.at_record_start else self.fields
+        self.state, self.at_record_start, self.fields = _START, True, 0
+        return len(piece)
+
+
+def _physical_lines(text: TextIO, clipper: _Clipper, at_eof: list[bool]) -> Iterator[str]:
+    """The lines of ``text`` as the clipper keeps them: one string per physical line."""
     while True:
-        # pandas reports each malformed line as a ParserWarning naming its line number.
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", pd.errors.ParserWarning)
-            frame = next(reader, None)
-        problems = []
-        for warning in caught:
-            for line in str(warning.message).strip().splitlines():
-                match = _SKIPPED.match(line)
-                if match:
-                    problems.append((int(match.group(1)), match.group(2)))
-        if frame is None:
-            if problems:
-                yield Chunk(pd.DataFrame(), problems, _tell(stream))
+        piece = text.readline(_BLOCK)
+        if not piece:
+            at_eof.append(True)
             return
-        yield Chunk(frame, problems, _tell(stream))
-
-
-def _lines(stream: BinaryIO, chunksize: int) -> Iterator[Chunk]:
-    while True:
-        raw = list(itertools.islice(stream, chunksize))
-        if not raw:
-            return
-        texts = [line.decode("utf-8", "replace").rstrip("\r\n") for line in raw]
-        yield Chunk(pd.DataFrame({"text": texts}, dtype=object), [], _tell(stream))
-
-
-def _jsonl(stream: BinaryIO, chunksize: int) -> Iterator[Chunk]:
-    line_no = 0
-    while True:
-        raw = list(itertools.islice(stream, chunksize))
-        if not raw:
-            return
-        numbers = range(line_no + 1, line_no + 1 + len(raw))
-        line_no += len(raw)
-        lines = [(n, b.decode("utf-8", "replace")) for n, b in zip(numbers, raw, strict=True)]
-        lines = [(n, text) for n, text in lines if text.strip()]  # blank lines are not rows
-        try:
-            # Fast path: the whole chunk at once; fall back to line by line to find bad lines.
-            frame = pd.read_json(io.StringIO("".join(t for _, t in lines)), lines=True,
-                                 dtype=False, orient="records")
-            if len(frame) != len(lines) or not all(t.lstrip().startswith("{") for _, t in lines):
-                raise ValueError("not one JSON object per line")
-            yield Chunk(frame, [], _tell(stream))
+        if piece.endswith(("\n", "\r")):
+            yield clipper.feed(piece)
             continue
-        except ValueError:
-            pass
-        records, problems = [], []
-        for n, text in lines:
+        parts = [clipper.feed(piece)]  # a long line, or the last one without a line end
+        while not piece.endswith(("\n", "\r")):
+            piece = text.readline(_BLOCK)
+            if not piece:
+                break
+            parts.append(clipper.feed(piece))
+        if not piece:  # the file ends without a line end: so does the record
+            clipper.record_fields = 0 if clipper.at_record_start else clipper.fields + 1
+        yield "".join(parts)
+
+
+def _csv(stream: BinaryIO, chunksize: int, tell: Callable[[], int], sep: str) -> Iterator[Chunk]:
+    if len(sep) != 1:
+        raise DataError(f"the separator must be one character, got {sep!r}")
+    text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="replace", newline="")
+    clipper = _Clipper(sep, MAX_FIELD_CHARS)
+    at_eof: list[bool] = []
+    reader = csv.reader(_physical_lines(text, clipper, at_eof), delimiter=sep, strict=False)
+    try:
+        header = _header(reader, clipper)
+        if header is None:
+            return
+        width = len(header)
+        clipper.max_fields = width + 1  # enough to tell a record is too long
+        rows: list[list[str | None]] = []
+        problems: list[tuple[int, str]] = []
+        line = reader.line_num
+        while True:
+            first = line + 1
             try:
-                record = json.loads(text)
-            except ValueError as exc:
-                problems.append((n, f"invalid JSON: {exc.msg}"))
+                record = next(reader, None)
+            except csv.Error as exc:
+                problems.append((first, str(exc)))
+                line = reader.line_num
                 continue
-            if not isinstance(record, dict):
-                problems.append((n, f"expected a JSON object, got {type(record).__name__}"))
-                continue
-            records.append(record)
-        yield Chunk(pd.DataFrame.from_records(records), problems, _tell(stream))
+            line = reader.line_num
+            if record is None:
+                break
+            if not record:
+                continue  # a blank line
+            if at_eof and clipper.state == _QUOTED:
+                problems.append((first, "unclosed quote: the field runs to the end of the file"
+                                 + (f" (lines {first}-{line})" if line > first else "")))
+            elif len(record) > width:
+                seen = clipper.record_fields
+                problems.append((first, f"expected {width} fields, saw {seen}"))
+            else:
+                if len(record) < width:  # missing trailing fields are empty
+                    record += [""] * (width - len(record))
+                rows.append([value or None for value in record])
+            if len(rows) >= chunksize:
+                yield Chunk(pd.DataFrame(rows, columns=header, dtype=object), problems, tell())
+                rows, problems = [], []
+        if rows or problems or not line:
+            yield Chunk(pd.DataFrame(rows, columns=header, dtype=object), problems, tell())
+        else:
+            yield Chunk(pd.DataFrame(columns=header, dtype=object), [], tell())
+    finally:
+        text.detach()  # leave the stream (perhaps standard input) to its owner
 
 
-def _parquet(stream: BinaryIO, chunksize: int) -> Iterator[Chunk]:
+def _header(reader, clipper: _Clipper) -> list[str] | None:
+    """The column names of the first non-blank record; duplicate names are an error."""
+    for record in reader:
+        if not record:
+            continue
+        if clipper.record_fields > MAX_COLUMNS:
+            raise DataError(f"the header has more than {MAX_COLUMNS:,} columns")
+        names = [name or f"Unnamed: {i}" for i, name in enumerate(record)]
+        _check_unique(names)
+        return names
+    return None
+
+
+def _check_unique(names: list[str]) -> None:
+    seen: set[str] = set()
+    duplicates = sorted({name for name in names if name in seen or seen.add(name)})
+    if duplicates:
+        raise DataError(f"duplicate column names: {', '.join(duplicates)}; rename them")
+
+
+# Lines, JSONL, Parquet -------------------------------------------------------------------
+
+
+def _bounded_lines(stream: BinaryIO, limit: int) -> Iterator[tuple[bytes, bool]]:
+    """Each line of ``stream`` cut to ``limit`` bytes, and whether it was longer."""
+    while True:
+        line = stream.readline(limit)
+        if not line:
+            return
+        longer = False
+        if not line.endswith(b"\n"):
+            rest = stream.readline(_BLOCK)
+            longer = bool(rest)
+            while rest and not rest.endswith(b"\n"):
+                rest = stream.readline(_BLOCK)
+        yield line, longer
+
+
+def _lines(stream: BinaryIO, chunksize: int, tell: Callable[[], int]) -> Iterator[Chunk]:
+    texts: list[str] = []
+    # Four bytes per character at most, plus the line end.
+    for line, _ in _bounded_lines(stream, 4 * MAX_FIELD_CHARS + 2):
+        texts.append(line.decode("utf-8", "replace").rstrip("\r\n")[:MAX_FIELD_CHARS])
+        if len(texts) >= chunksize:
+            yield Chunk(pd.DataFrame({"text": texts}, dtype=object), [], tell())
+            texts = []
+    if texts:
+        yield Chunk(pd.DataFrame({"text": texts}, dtype=object), [], tell())
+
+
+class _DuplicateKey(ValueError):
+    pass
+
+
+def _unique_keys(pairs: list[tuple[str, object]]) -> dict:
+    record = dict(pairs)
+    if len(record) < len(pairs):
+        seen: set[str] = set()
+        key = next(k for k, _ in pairs if k in seen or seen.add(k))
+        raise _DuplicateKey(f"duplicate key {key!r}")
+    return record
+
+
+def _clip(value: object) -> object:
+    """A JSON value as a cell: strings cut, nested values as (cut) JSON text."""
+    if isinstance(value, str):
+        return value[:MAX_FIELD_CHARS]
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False)[:MAX_FIELD_CHARS]
+    return value
+
+
+def _jsonl(stream: BinaryIO, chunksize: int, tell: Callable[[], int]) -> Iterator[Chunk]:
+    records: list[dict] = []
+    problems: list[tuple[int, str]] = []
+    for number, (raw, longer) in enumerate(_bounded_lines(stream, MAX_JSON_LINE_BYTES), 1):
+        if longer:
+            problems.append((number, f"line longer than {_size(MAX_JSON_LINE_BYTES)}"))
+            continue
+        text = raw.decode("utf-8", "replace")
+        if not text.strip():
+            continue  # blank lines are not rows
+        try:
+            record = json.loads(text, object_pairs_hook=_unique_keys)
+        except _DuplicateKey as exc:
+            problems.append((number, str(exc)))
+            continue
+        except json.JSONDecodeError as exc:
+            problems.append((number, f"invalid JSON: {exc.msg}"))
+            continue
+        except (ValueError, RecursionError) as exc:
+            problems.append((number, f"invalid JSON: {str(exc) or type(exc).__name__}"))
+            continue
+        if not isinstance(record, dict):
+            problems.append((number, f"expected a JSON object, got {type(record).__name__}"))
+            continue
+        records.append({key: _clip(value) for key, value in record.items()})
+        if len(records) >= chunksize:
+            yield Chunk(pd.DataFrame(records), problems, tell())
+            records, problems = [], []
+    if records or problems:
+        yield Chunk(pd.DataFrame(records), problems, tell())
+
+
+def _parquet(stream: BinaryIO, chunksize: int, tell: Callable[[], int]) -> Iterator[Chunk]:
     if stream is sys.stdin.buffer:
         stream = io.BytesIO(stream.read())  # Parquet needs to seek
     parquet = pq.ParquetFile(stream)
+    _check_unique(parquet.schema_arrow.names)
+    size = stream.seek(0, io.SEEK_END)
+    expanded = sum(parquet.metadata.row_group(i).total_byte_size
+                   for i in range(parquet.metadata.num_row_groups))
+    if expanded > max(RATIO_FLOOR, MAX_RATIO * size):
+        raise DataError(f"expands to {_size(expanded)}, more than {MAX_RATIO} times its "
+                        f"{_size(size)}: refused as a possible decompression bomb")
     for batch in parquet.iter_batches(batch_size=chunksize):
-        yield Chunk(batch.to_pandas(), [], _tell(stream))
+        columns = [pc.utf8_slice_codeunits(column, 0, MAX_FIELD_CHARS)
+                   if pa.types.is_string(column.type) or pa.types.is_large_string(column.type)
+                   else column for column in batch.columns]
+        batch = pa.RecordBatch.from_arrays(columns, names=batch.schema.names)
+        yield Chunk(batch.to_pandas(), [], tell())
+
 
 
 def read_all(
@@ -203,7 +502,7 @@ def read_all(
     frames, problems = [], 0
     for chunk in iter_chunks(source, fmt=fmt, chunksize=100_000):
         problems += report_problems(chunk, on_error, on_problem)
-        if not chunk.frame.empty:
+        if len(chunk.frame):
             check_columns(chunk.frame, columns, source=str(source))
             frames.append(chunk.frame)
     if frames:

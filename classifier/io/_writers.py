@@ -1,12 +1,16 @@
-"""Writing score tables chunk by chunk, atomically (CSV, JSONL, Parquet, stdout)."""
+"""Writing score tables chunk by chunk, atomically (CSV, JSONL, Parquet, stdout).
+
+CSV and TSV cells that a spreadsheet would run as a formula are escaped by default."""
 
 from __future__ import annotations
 
 import os
+import re
 import sys
 from pathlib import Path
 from types import TracebackType
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -14,6 +18,39 @@ import pyarrow.parquet as pq
 from classifier._errors import DataError
 from classifier.io._files import temp_beside
 from classifier.io._formats import OUTPUT_FORMATS, detect_format
+
+# A cell starting with one of these runs as a formula when a spreadsheet opens the file
+# (OWASP, "CSV injection"); tab and carriage return hide such a start from the eye.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# ... unless it is a plain number, such as -5 or +1.5e3, which no spreadsheet runs.
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+
+
+def escape_formula(cell: str) -> str:
+    """``cell`` made safe to open in a spreadsheet: a leading ``'`` if it starts a formula.
+
+    Cells starting with ``=``, ``+``, ``-``, ``@``, tab or carriage return get a leading
+    apostrophe, which spreadsheets show as text; plain numbers (``-5``) are left as numbers.
+    """
+    if cell.startswith(_FORMULA_START) and not _NUMBER.fullmatch(cell):
+        return "'" + cell
+    return cell
+
+
+def escape_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with :func:`escape_formula` applied to its text cells and column names."""
+    out = frame.copy(deep=False)
+    out.columns = [escape_formula(c) if isinstance(c, str) else c for c in frame.columns]
+    for i in range(frame.shape[1]):
+        values = frame.iloc[:, i]
+        if values.dtype != object and not pd.api.types.is_string_dtype(values.dtype):
+            continue  # numbers, booleans: nothing to escape
+        risky = np.flatnonzero(values.str[:1].isin(_FORMULA_START).to_numpy())
+        if risky.size:
+            cells = values.to_numpy(dtype=object, copy=True)
+            cells[risky] = [escape_formula(cell) for cell in cells[risky]]
+            out.isetitem(i, pd.Series(cells, index=values.index, dtype=values.dtype))
+    return out
 
 
 class TableWriter:
@@ -23,6 +60,10 @@ class TableWriter:
     deleted otherwise, so a crash or Ctrl-C never leaves a half-written output. ``path=None``
     or ``"-"`` writes to standard output (CSV unless ``fmt`` says otherwise).
 
+    ``escape_formulas`` (CSV and TSV only) writes text cells that a spreadsheet would run
+    as a formula with a leading ``'`` (see :func:`escape_formula`). An ``OSError`` (disk
+    full, read-only, permission) becomes a :class:`DataError` naming the output.
+
     Use as a context manager::
 
         with TableWriter("scores.parquet") as out:
@@ -30,7 +71,8 @@ class TableWriter:
                 out.write(chunk)
     """
 
-    def __init__(self, path: str | Path | None, fmt: str | None = None):
+    def __init__(self, path: str | Path | None, fmt: str | None = None, *,
+                 escape_formulas: bool = True):
         self.to_stdout = path is None or str(path) == "-"
         self.path = None if self.to_stdout else Path(path)
         if fmt is None:
@@ -38,6 +80,7 @@ class TableWriter:
         if fmt not in OUTPUT_FORMATS:
             raise DataError(f"cannot write {fmt!r} output; use one of {', '.join(OUTPUT_FORMATS)}")
         self.fmt = fmt
+        self.escape_formulas = escape_formulas and fmt in ("csv", "tsv")
         self.rows = 0
         self._header_written = False
         self._tmp: str | None = None
@@ -52,7 +95,10 @@ class TableWriter:
             return self
         if not self.path.parent.is_dir():
             raise DataError(f"{self.path.parent}: output directory does not exist")
-        fd, self._tmp = temp_beside(self.path)
+        try:
+            fd, self._tmp = temp_beside(self.path)
+        except OSError as exc:
+            raise self._error(exc) from exc
         try:
             self._fh = os.fdopen(fd, "wb") if binary else os.fdopen(
                 fd, "w", newline="", encoding="utf-8")
@@ -62,8 +108,22 @@ class TableWriter:
             raise
         return self
 
+    def _error(self, exc: OSError) -> DataError:
+        reason = exc.strerror or str(exc) or type(exc).__name__
+        return DataError(f"{self.path}: cannot write: {reason}")
+
     def write(self, frame: pd.DataFrame) -> None:
         """Append ``frame``; every chunk must have the same columns."""
+        try:
+            self._write(frame)
+        except OSError as exc:
+            if self.to_stdout:
+                raise  # a closed pipe, for the command line to handle
+            raise self._error(exc) from exc
+
+    def _write(self, frame: pd.DataFrame) -> None:
+        if self.escape_formulas:
+            frame = escape_formulas(frame)
         if self.fmt == "parquet":
             table = pa.Table.from_pandas(frame, schema=self._schema, preserve_index=False)
             if self._parquet is None:
@@ -97,6 +157,10 @@ class TableWriter:
             self._fh.close()
             if exc_type is None:
                 os.replace(self._tmp, self.path)
+        except OSError as error:
+            if exc_type is None:
+                raise self._error(error) from error
+            # Already failing: the first error is the one to report.
         finally:
             if self._tmp and os.path.exists(self._tmp):
                 os.unlink(self._tmp)

@@ -6,9 +6,13 @@ whether the run goes on ("skip") or stops ("fail"). Output files are written ato
 
 from __future__ import annotations
 
+import ctypes
 import gc
 import multiprocessing
 import os
+import signal
+import sys
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
@@ -21,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from classifier.io._chunks import iter_chunks, report_problems
+from classifier.io._files import check_not_input
 from classifier.io._tables import as_pandas, check_columns, join_text
 from classifier.io._writers import TableWriter
 from classifier.scoring._scorer import Scorer
@@ -168,9 +173,37 @@ def score_frame(
 _WORKER: Scorer | None = None
 
 
-def _init_worker(scorer: Scorer) -> None:
+def _init_worker(scorer: Scorer, parent: int) -> None:
     global _WORKER
     _WORKER = scorer
+    # Ctrl-C reaches the whole process group: the parent handles it and ends the workers.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _die_with_parent(parent)
+
+
+def _die_with_parent(parent: int) -> None:
+    """End this worker when the parent process ends, however it ends (even ``kill -9``).
+
+    Without this a killed parent leaves its workers blocked on a full pipe for ever.
+    Linux: the kernel sends SIGKILL (``PR_SET_PDEATHSIG``); elsewhere a thread polls.
+    """
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            if libc.prctl(1, signal.SIGKILL, 0, 0, 0) == 0:  # 1: PR_SET_PDEATHSIG
+                if os.getppid() != parent:  # the parent died before prctl took effect
+                    os._exit(1)
+                return
+        except (OSError, AttributeError):
+            pass
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True, name="parent-watch").start()
 
 
 def _work(texts: list[str], explain: bool) -> dict:
@@ -181,7 +214,16 @@ def _pool(jobs: int, scorer: Scorer) -> ProcessPoolExecutor:
     # fork shares the loaded model with the workers at no cost; elsewhere spawn pickles it.
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     return ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context(method),
-                               initializer=_init_worker, initargs=(scorer,))
+                               initializer=_init_worker, initargs=(scorer, os.getpid()))
+
+
+def _stop(pool: ProcessPoolExecutor, failed: bool) -> None:
+    """Shut the pool down; on failure or interruption end the workers at once."""
+    if failed:
+        # Waiting for the chunks in flight would delay Ctrl-C or SIGTERM by seconds.
+        for process in list(getattr(pool, "_processes", {}).values()):
+            process.terminate()
+    pool.shutdown(wait=True, cancel_futures=True)
 
 
 def score_file(
@@ -215,6 +257,7 @@ def score_file(
         Rows read, written and flagged, problem lines, texts with a caveat, and timing.
     """
     options = replace(options or ScoreOptions(), **settings)
+    check_not_input(output, [source])
     threshold = model.threshold if options.threshold is None else float(options.threshold)
     jobs = options.jobs if options.jobs and options.jobs > 0 else os.cpu_count() or 1
     summary = ScoreSummary(threshold=threshold, model=model.model_id,
@@ -234,18 +277,20 @@ def score_file(
         summary.rows_written += len(out)
 
     pool = None
+    failed = True
     if jobs > 1:
         # Keep the objects the workers inherit out of the collector's reach: a collection
         # writes to every object it visits, which copies their pages into every worker.
         gc.freeze()
         pool = _pool(jobs, scorer)
     try:
-        with TableWriter(output, options.output_format) as writer:
+        with TableWriter(output, options.output_format,
+                         escape_formulas=options.escape_formulas) as writer:
             chunks = iter_chunks(source, fmt=options.input_format, chunksize=options.chunksize)
             for chunk in chunks:
                 summary.problems += report_problems(chunk, options.on_error, on_problem)
                 frame = chunk.frame
-                if frame.empty:
+                if len(frame) == 0:
                     continue
                 check_columns(frame, options.columns, source=str(source))
                 texts, status = _texts_and_status(join_text(frame, options.text_cols))
@@ -267,9 +312,10 @@ def score_file(
                 write_oldest(writer)
             if writer.rows == 0:
                 writer.write(pd.DataFrame({c: [] for c in (*SCORE_COLUMNS, *options.keep_cols)}))
+        failed = False
     finally:
         if pool is not None:
-            pool.shutdown(cancel_futures=True)
+            _stop(pool, failed)
             gc.unfreeze()
     summary.seconds = time.perf_counter() - started
     return summary

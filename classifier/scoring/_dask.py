@@ -21,6 +21,7 @@ import pandas as pd
 from classifier._errors import DataError
 from classifier.io._formats import detect_format
 from classifier.io._tables import join_text
+from classifier.io._writers import escape_formulas
 from classifier.scoring._batch import _texts_and_status, score_frame
 from classifier.scoring._types import STATUSES, ScoreOptions, ScoreSummary
 
@@ -182,6 +183,9 @@ def score_file_dask(
                 written = dd.read_parquet(tmp_url, columns=["flagged"])
             else:
                 sep = "\t" if fmt == "tsv" else ","
+                if options.escape_formulas:
+                    scored = scored.map_partitions(escape_formulas,
+                                                   meta=escape_formulas(scored._meta))
                 scored.to_csv(tmp_url, single_file=True, index=False, sep=sep)
                 written = dd.read_csv(tmp_url, sep=sep, usecols=["flagged"])
             # Counted from the input and the written file: computing the counts together with

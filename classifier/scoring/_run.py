@@ -13,6 +13,7 @@ import pandas as pd
 
 from classifier._errors import DataError
 from classifier.io._chunks import input_size
+from classifier.io._files import check_not_input
 from classifier.io._writers import TableWriter
 from classifier.scoring._batch import score_file, score_frame
 from classifier.scoring._types import STATUSES, ScoreOptions, ScoreSummary
@@ -27,7 +28,8 @@ def score_texts_to(model: Model, texts: Sequence[str], output: str | Path | None
     started = time.perf_counter()
     scored = score_frame(model, pd.DataFrame({"text": list(texts)}, dtype=object),
                          threshold=options.threshold, explain=options.explain)
-    with TableWriter(output, options.output_format) as writer:
+    with TableWriter(output, options.output_format,
+                     escape_formulas=options.escape_formulas) as writer:
         writer.write(scored[scored["flagged"]] if options.flagged_only else scored)
     statuses = scored["status"].value_counts()
     return ScoreSummary(
@@ -52,6 +54,7 @@ def score_source(
 
     ``progress`` shows a progress bar on standard error (local engine, files only).
     """
+    check_not_input(output, [source])
     if options.engine == "dask":
         if source in (None, "-") or output in (None, "-"):
             raise DataError("the dask engine reads files and writes a file: give INPUT and -o")

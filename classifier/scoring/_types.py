@@ -38,6 +38,8 @@ class ScoreOptions:
     chunksize : rows read and scored at a time; memory grows with it, not with the file.
     engine : ``"local"`` (this machine) or ``"dask"`` (a Dask cluster).
     scheduler : Dask scheduler address; a local cluster when ``None``.
+    escape_formulas : in CSV/TSV output, write cells that a spreadsheet would run as a
+        formula (``=``, ``+``, ``-``, ``@``, tab, carriage return) with a leading ``'``.
     """
 
     text_cols: tuple[str, ...] = ("text",)
@@ -53,6 +55,7 @@ class ScoreOptions:
     chunksize: int = CHUNKSIZE
     engine: str = "local"
     scheduler: str | None = None
+    escape_formulas: bool = True
 
     def __post_init__(self) -> None:
         # Accept any sequence (lists from Python callers); keep the object hashable.

@@ -13,9 +13,11 @@ keep them in one fold. :func:`group_ads` links two ads when
   (:func:`classifier._normalize.extract_contacts`);
 
 and returns the connected components of these links as group ids. Ads with fewer than
-``min_tokens`` words are linked by their contacts only: equal empty or stock texts ("i'm
-available") are no evidence of a common author, and the MinHash of an empty set is the same
-for every empty ad.
+``min_tokens`` words are linked as exact duplicates (a short template re-posted under other
+phone numbers is one group, whatever its length) and by their contacts, but not by MinHash
+similarity: a few shingles say little. Ads without words, or whose only words are masked
+contacts, are linked by their contacts only: equal empty texts are no evidence of a common
+author, and the MinHash of an empty set is the same for every empty ad.
 
 The work is done once per distinct raw text and once per distinct normalised text, in
 chunks spread over ``n_jobs`` processes; the LSH bands are indexed in passes that bound the
@@ -43,6 +45,13 @@ from scipy.sparse import coo_array
 from scipy.sparse.csgraph import connected_components
 
 from classifier.text._normalize import normalize_and_extract, normalize_text
+from classifier.text._tokens import (
+    EMAIL_TOKEN,
+    HANDLE_TOKEN,
+    PHONE_OBF_TOKEN,
+    PHONE_TOKEN,
+    URL_TOKEN,
+)
 
 __all__ = ["DedupOptions", "dedup_file", "duplicate_stats", "group_ads"]
 
@@ -50,6 +59,8 @@ _WORD = re.compile(r"\w+")
 # Contact keys that link ads. Handle keys are left out: generic words ("sexy", "island")
 # are often taken for handles, and one such key would merge unrelated vendors.
 _LINK_KINDS = ("phone:", "email:")
+# Words that stand for a masked contact: a text of these alone has no content of its own.
+_CONTACT_WORDS = frozenset({PHONE_TOKEN, PHONE_OBF_TOKEN, EMAIL_TOKEN, URL_TOKEN, HANDLE_TOKEN})
 # datasketch's default scheme: 32-bit hash values, stored as uint32.
 _SCHEME = "affine32"
 # LSH weights (false positive, false negative) handed to datasketch's parameter search.
@@ -97,10 +108,10 @@ def group_ads(
         Words per shingle. Words are runs of ``\\w`` characters of the normalised text,
         so spacing and punctuation do not matter.
     min_tokens : int, default=10
-        Ads with fewer words than this after normalisation are never linked by their text
-        (neither as exact duplicates nor by MinHash): two empty ads, or two ads reading
-        only "i'm available", say nothing about a common author. They are still linked by
-        shared contacts.
+        Ads with fewer words than this after normalisation are not linked by MinHash
+        similarity, only as exact duplicates after normalisation (contacts masked) and by
+        shared contacts. Ads with no words but masked contacts are linked by their
+        contacts only.
     link_contacts : bool, default=True
         Also link ads sharing a phone number or e-mail address (keys ``phone:`` and
         ``email:`` of :func:`~classifier._normalize.extract_contacts`; social-media
@@ -151,6 +162,8 @@ def group_ads(
     # signature of its first text, and only these are indexed.
     content_index: dict[bytes, int] = {}
     content_of_raw = np.full(len(raw), -1, dtype=np.int64)
+    short_index: dict[bytes, int] = {}  # texts too short for MinHash: exact duplicates only
+    short_of_raw = np.full(len(raw), -1, dtype=np.int64)
     signatures: list[np.ndarray] = []
     first_raw_of_contact: dict[str, int] = {}
     contact_a: list[int] = []
@@ -159,7 +172,9 @@ def group_ads(
     for digests, rows, chunk_signatures, contact_rows, contact_keys in sketched:
         new_rows = []
         for raw_id, (digest, row) in enumerate(zip(digests, rows, strict=True), start=offset):
-            if digest is not None:
+            if digest is not None and row < 0:
+                short_of_raw[raw_id] = short_index.setdefault(digest, len(short_index))
+            elif digest is not None:
                 cid = content_index.get(digest)
                 if cid is None:
                     cid = content_index[digest] = len(content_index)
@@ -170,25 +185,31 @@ def group_ads(
             contact_a.append(offset + row)
             contact_b.append(first_raw_of_contact.setdefault(key, offset + row))
         offset += len(digests)
-    del raw, content_index, first_raw_of_contact
+    n_short = len(short_index)
+    del raw, content_index, first_raw_of_contact, short_index
     signatures = np.concatenate(signatures)
 
     content = content_of_raw[raw_of]
     has_content = np.flatnonzero(content >= 0)
     first_ad_of_content = has_content[_first_positions(content[has_content], len(signatures))]
+    short = short_of_raw[raw_of]
+    has_short = np.flatnonzero(short >= 0)
+    first_ad_of_short = has_short[_first_positions(short[has_short], n_short)]
     contact_a = np.asarray(contact_a, dtype=np.int64)
     with_contact = np.flatnonzero(np.isin(raw_of, contact_a))
     a = [
         has_content,  # exact duplicates after normalisation
+        has_short,  # short exact duplicates
         with_contact,  # re-posts of an ad with a contact
         first_ad_of_raw[contact_a],  # a contact seen before
     ]
     b = [
         first_ad_of_content[content[has_content]],
+        first_ad_of_short[short[has_short]],
         first_ad_of_raw[raw_of[with_contact]],
         first_ad_of_raw[np.asarray(contact_b, dtype=np.int64)],
     ]
-    del contact_a, contact_b, content, has_content, with_contact
+    del contact_a, contact_b, content, has_content, with_contact, short, has_short
     if len(signatures) > 1:
         for pa, pb in parallel(
             delayed(_band_links)(signatures, bands, rows_per_band, threshold, seed)
@@ -304,10 +325,11 @@ def _sketch(
     Returns
     -------
     digests : list of bytes or None
-        128-bit digest of each text's normalised words (None when shorter than
-        ``min_tokens``); the parent dedupes on these instead of receiving the words.
+        128-bit digest of each text's normalised words (None when it has no words but
+        masked contacts); the parent dedupes on these instead of receiving the words.
     rows : list of int
-        Row of each text's signature in ``signatures`` (-1 without a digest).
+        Row of each text's signature in ``signatures`` (-1 when shorter than
+        ``min_tokens``: no signature, exact duplicates only).
     signatures : ndarray of uint32, shape (n_distinct, num_perm)
         MinHash signatures of the distinct word sequences of the chunk.
     contact_rows, contact_keys : list of int, list of str
@@ -329,11 +351,13 @@ def _sketch(
             if contact.startswith(_LINK_KINDS):
                 contact_rows.append(i)
                 contact_keys.append(contact)
+        key = " ".join(words)
         if len(words) < min_tokens:
-            digests.append(None)
+            has_content = not _CONTACT_WORDS.issuperset(words)
+            digests.append(hashlib.blake2b(key.encode(), digest_size=16).digest()
+                           if has_content else None)
             rows.append(-1)
             continue
-        key = " ".join(words)
         rows.append(distinct.setdefault(key, len(distinct)))
         digests.append(hashlib.blake2b(key.encode(), digest_size=16).digest())
 
@@ -481,7 +505,8 @@ class DedupOptions:
 
     ``dup_threshold``: MinHash Jaccard similarity above which two ads are near-duplicates;
     ``link_contacts``: also link ads sharing a phone number or e-mail; ``jobs``: worker
-    processes (``None``: all cores from 10,000 ads, else one).
+    processes (``None``: all cores from 10,000 ads, else one); ``escape_formulas``: in
+    CSV/TSV output, prefix cells that a spreadsheet would run as a formula with ``'``.
     """
 
     text_cols: tuple[str, ...] = ("text",)
@@ -492,6 +517,7 @@ class DedupOptions:
     link_contacts: bool = True
     jobs: int | None = None
     on_error: str = "skip"
+    escape_formulas: bool = True
 
 
 def dedup_file(source: str | Path, output: str | Path | None,
@@ -504,8 +530,9 @@ def dedup_file(source: str | Path, output: str | Path | None,
     """
     import pandas as pd
 
-    from classifier.io import TableWriter, join_text, read_all
+    from classifier.io import TableWriter, check_not_input, join_text, read_all
 
+    check_not_input(output, [source])
     started = time.perf_counter()
     text_cols = list(options.text_cols or ("text",))
     frame, problems = read_all(
@@ -515,7 +542,8 @@ def dedup_file(source: str | Path, output: str | Path | None,
     groups = group_ads(join_text(frame, text_cols).tolist(), threshold=options.dup_threshold,
                        link_contacts=options.link_contacts, n_jobs=jobs)
     ids = frame[options.id_col].to_numpy() if options.id_col else np.arange(len(frame))
-    with TableWriter(output, options.output_format) as writer:
+    with TableWriter(output, options.output_format,
+                     escape_formulas=options.escape_formulas) as writer:
         writer.write(pd.DataFrame({"id": ids, "group": groups}))
     return {**duplicate_stats(groups), "problems": problems,
             "output": "-" if output in (None, "-") else str(output),

@@ -145,26 +145,39 @@ def test_parallel_jobs_give_the_same_groups():
     assert np.array_equal(group_ads(texts, n_jobs=1), group_ads(texts, n_jobs=2))
 
 
-def test_empty_and_short_ads_do_not_merge_by_text():
-    # MinHash of an empty shingle set is the same "empty" sketch for every ad, and exact
-    # duplicates of "" or of stock phrases are no evidence of a common author: such ads
-    # stay apart unless a contact links them.
-    texts = ["", "   ", None, float("nan"), "hi", "hi", "i'm available", "i'm available",
-             "🌹🌹", "!!!", *[""] * 20]
+def test_empty_ads_do_not_merge_by_text():
+    # MinHash of an empty shingle set is the same "empty" sketch for every ad, and equal
+    # empty texts (or texts that are only a contact) are no evidence of a common author:
+    # such ads stay apart unless a contact links them.
+    texts = ["", "   ", None, float("nan"), "!!!", "...", "587-555-0150", "587-555-0151",
+             "me@example.com", "you@example.com", *[""] * 20]
     groups = group_ads(texts)
     assert groups.tolist() == list(range(len(texts)))
 
 
+def test_equal_short_ads_share_a_group_whatever_their_length():
+    # Issue #12, case 14: a short template re-posted under other phone numbers.
+    texts = ["hi", "hi", "i'm available", "i'm available", "🌹🌹", "🌹🌹",
+             "Lena new in town, call 587-555-0150", "lena NEW in town call 587 555 0199",
+             "Lena new in town"]
+    assert group_ads(texts).tolist() == [0, 0, 1, 1, 2, 2, 3, 3, 4]
+    assert group_ads(texts, link_contacts=False).tolist() == [0, 0, 1, 1, 2, 2, 3, 3, 4]
+
+
 def test_short_ads_still_link_by_phone():
-    texts = ["call 587-555-0150", "text 587.555.0150", "", "call 587-555-0151"]
+    texts = ["call 587-555-0150", "text 587.555.0150", "", "587-555-0151"]
     assert group_ads(texts).tolist() == [0, 0, 1, 2]
+    # Equal once contacts are masked: one short template under two phone numbers.
+    assert group_ads(["call 587-555-0150", "call 587-555-0151"]).tolist() == [0, 0]
 
 
-def test_min_tokens_sets_the_shortest_text_linked_by_content():
+def test_min_tokens_sets_the_shortest_text_linked_by_similarity():
     short = "sweet and sexy new in town for a few days"  # ten words
+    edited = "sweet and sexy new in town for a few nights"
     assert len(re.findall(r"\w+", normalize_text(short))) == 10
-    assert group_ads([short, short], min_tokens=10).tolist() == [0, 0]
-    assert group_ads([short, short], min_tokens=11).tolist() == [0, 1]
+    assert group_ads([short, edited], min_tokens=10, threshold=0.5).tolist() == [0, 0]
+    assert group_ads([short, edited], min_tokens=11, threshold=0.5).tolist() == [0, 1]
+    assert group_ads([short, short], min_tokens=11).tolist() == [0, 0]
 
 
 def test_threshold_decides_how_similar_is_similar_enough():
