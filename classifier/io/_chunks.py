@@ -20,6 +20,7 @@ import json
 import lzma
 import re
 import sys
+import zipfile
 import zlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -72,14 +73,27 @@ class Chunk:
 
 def input_size(source: str | Path) -> int | None:
     """Size in bytes of a file input, or ``None`` for standard input."""
-    return None if str(source) == "-" else Path(source).stat().st_size
+    if str(source) == "-":
+        return None
+    if is_url(source):
+        import fsspec
+
+        fs, path = fsspec.core.url_to_fs(str(source))
+        return fs.size(path)
+    return Path(source).stat().st_size
+
+
+def is_url(source: str | Path) -> bool:
+    """Whether ``source`` is an fsspec URL (``s3://...``, ``https://...``), not a local path."""
+    return isinstance(source, str) and "://" in source and not source.startswith("file://")
 
 
 def iter_chunks(
     source: str | Path, *, fmt: str | None = None, chunksize: int = 10_000,
     sep: str | None = None,
 ) -> Iterator[Chunk]:
-    """Read ``source`` (a path, or ``"-"`` for standard input) in chunks of rows.
+    """Read ``source`` (a path, an fsspec URL such as ``s3://bucket/ads.csv.gz``, or ``"-"``
+    for standard input) in chunks of rows.
 
     The format comes from ``fmt`` or the file extension; standard input defaults to
     ``"lines"``: one ad per line, in a column named ``text``.
@@ -95,11 +109,8 @@ def iter_chunks(
         stream: BinaryIO = sys.stdin.buffer
         raw: BinaryIO = stream
     else:
-        path = Path(source)
-        if not path.is_file():
-            raise DataError(f"{path}: no such file")
-        fmt = fmt or detect_format(path)
-        stream, raw = _open(path)
+        fmt = fmt or detect_format(source)
+        stream, raw = _open(source)
     readers = {"lines": _lines, "jsonl": _jsonl, "parquet": _parquet, "csv": _csv, "tsv": _csv}
     if fmt not in readers:
         raise DataError(f"{source}: unknown input format {fmt!r}")
@@ -125,22 +136,57 @@ def iter_chunks(
             raw.close()
 
 
+def _zstd(raw: BinaryIO) -> BinaryIO:
+    import zstandard
+
+    return zstandard.ZstdDecompressor().stream_reader(raw, closefd=False)
+
+
+def _zip(raw: BinaryIO) -> BinaryIO:
+    """The one file of a zip archive (an archive of several is refused: which one?)."""
+    archive = zipfile.ZipFile(raw)
+    members = [m for m in archive.infolist() if not m.is_dir()]
+    if len(members) != 1:
+        raise DataError(f"a .zip input must hold exactly one file, not {len(members)}")
+    return archive.open(members[0])
+
+
+#: Decompressors by suffix (one per entry of ``COMPRESSIONS``), each wrapping the raw file.
 _DECOMPRESS = {".gz": lambda raw: gzip.GzipFile(fileobj=raw), ".bz2": bz2.BZ2File,
-               ".xz": lzma.LZMAFile}
+               ".xz": lzma.LZMAFile, ".zst": _zstd, ".zip": _zip}
 
 
-def _open(path: Path) -> tuple[BinaryIO, BinaryIO]:
-    """Open ``path`` for reading bytes, decompressing .gz, .bz2 and .xz on the fly.
+def _open(source: str | Path) -> tuple[BinaryIO, BinaryIO]:
+    """Open a path or fsspec URL for reading bytes, decompressing .gz, .bz2, .xz, .zst and
+    .zip (one member) on the fly, within the ratio limit.
 
     Returns the stream to read and the file underneath (progress is measured on it).
     """
-    suffix = path.suffix.lower()
-    if suffix in (".zip", ".zst"):
-        raise DataError(f"{path}: decompress {suffix} files before scoring (or use .gz)")
-    raw = open(path, "rb")  # noqa: SIM115 - closed by iter_chunks
+    if is_url(source):
+        import fsspec
+
+        try:
+            raw = fsspec.open(str(source), "rb").open()
+        except (FileNotFoundError, OSError, ValueError) as exc:
+            raise DataError(f"{source}: cannot open ({exc})") from exc
+        size = input_size(source)
+    else:
+        path = Path(source)
+        if not path.is_file():
+            raise DataError(f"{path}: no such file")
+        raw = open(path, "rb")  # noqa: SIM115 - closed by iter_chunks
+        size = path.stat().st_size
+    suffix = Path(str(source)).suffix.lower()
     if suffix not in _DECOMPRESS:
         return raw, raw
-    guard = _RatioGuard(_DECOMPRESS[suffix](raw), path.stat().st_size)
+    try:
+        guard = _RatioGuard(_DECOMPRESS[suffix](raw), size)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raw.close()
+        raise DataError(f"{source}: not a readable {suffix} file ({exc})") from exc
+    except DataError:
+        raw.close()
+        raise
     return io.BufferedReader(guard, 1 << 16), raw
 
 
@@ -158,7 +204,11 @@ class _RatioGuard(io.RawIOBase):
         return True
 
     def readinto(self, buffer) -> int:
-        n = self._stream.readinto(buffer)
+        try:
+            n = self._stream.readinto(buffer)
+        except Exception as exc:  # each decompressor has its own errors for corrupt input
+            raise OSError(f"corrupt or cut-off compressed data ({type(exc).__name__}: "
+                          f"{exc})") from exc
         self._total += n
         if self._total > self._limit:
             raise DataError(
