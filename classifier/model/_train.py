@@ -120,7 +120,8 @@ def train(
 # an n-gram ("014 2987"): a phone number the normaliser missed. Tokens never hold "@" or ".",
 # so an e-mail or URL that escaped masking shows as its pieces ("www", "com").
 _PERSONAL = re.compile(
-    r"\d{7,}|(?<!\d)\d{3} \d{4}(?!\d)"
+    # Seven digits or more, in one word or across the words of an n-gram ("334 7910").
+    r"(?<!\d)\d(?: ?\d){6,}"
     r"|\b(?:https?|www|com)\b"
 )
 

@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 import decancer_py
 import emoji
+import ftfy
 from unidecode import unidecode
 
 from classifier.text._tokens import EMOJI_PREFIX
@@ -39,6 +40,15 @@ class _CharTable(dict):
 
 # Letters whose library mapping differs from how ads use them ("hᥱᥣᥣo", "ᥒᥲmᥱ").
 _FOLD_OVERRIDES = {"ᥣ": "l", "ᥲ": "a"}
+# Letters and symbols named after the Latin letter they draw: small capitals ("ꞯ"), squared
+# and negative squared or circled letters ("🅂", "🆇", "🅐"), parenthesized ones ("⒮").
+_LATIN_NAME = re.compile(r"\bLATIN (?:CAPITAL |SMALL )?LETTER (?:SMALL CAPITAL )?([A-Z])$")
+
+
+def _latin_by_name(ch: str) -> str | None:
+    """Return the lower-case Latin letter that ``ch`` is named after, if any."""
+    m = _LATIN_NAME.search(unicodedata.name(ch, ""))
+    return m.group(1).lower() if m else None
 
 
 def _fold_char(ch: str) -> str:
@@ -56,7 +66,10 @@ def _fold_char(ch: str) -> str:
         return ""
     nfkc = unicodedata.normalize("NFKC", ch)
     if nfkc.isascii() and nfkc.strip():
-        # Math alphanumerics, full-width and circled letters, ligatures, "…".
+        # Math alphanumerics, full-width and circled letters, ligatures, "…"; parenthesized
+        # letters and digits ("⒮", "⑴") lose their brackets.
+        if len(nfkc) == 3 and nfkc[0] == "(" and nfkc[2] == ")" and nfkc[1].isalnum():
+            nfkc = nfkc[1]
         return nfkc.lower()
     if cat[0] in "LN":
         digit = unicodedata.digit(ch, None)
@@ -65,15 +78,26 @@ def _fold_char(ch: str) -> str:
         if unicodedata.east_asian_width(ch) in "WF":
             # Ideographs imitate no Latin letter: transliterate them to separate words.
             return f" {unidecode(ch).strip().lower()} "
+        # Accented Latin letters lose their accents ("ó" -> "o": decancer reads it as "p").
+        base = unicodedata.normalize("NFKD", ch)[0]
+        if base.isascii() and base.isalpha():
+            return base.lower()
         # decancer maps look-alikes by shape ("я" -> "r", "ω" -> "w"), as ads use them, where
         # unidecode transliterates by sound ("я" -> "ia").
         cured = str(decancer_py.parse(ch))
         if cured and cured.isascii() and cured.isalnum():
             return cured
+        letter = _latin_by_name(ch)
+        if letter:
+            return letter
         translit = unidecode(ch).strip().lower()
         return translit if translit.isalnum() else " "
     if cat == "Sc":
         return " $ "
+    if cat == "So":
+        letter = _latin_by_name(ch)
+        if letter:
+            return letter
     if cat[0] == "P":
         translit = unidecode(ch)
         # Keep ASCII punctuation ("’" -> "'", "–" -> "-"), never words ("♡" -> "hearts").
@@ -143,6 +167,30 @@ def _fold(text: str) -> str:
     return _NON_ASCII_RUN.sub(lambda m: _fold_run(m.group())[1], text)
 
 
+# Mojibake: UTF-8 bytes read as Windows-1252 or Latin-1 show a lead byte "Â".."ô" followed by a
+# continuation byte, 0x80-0xBF, as Latin-1 or Windows-1252 draws it ("Ã©", "ðŸŒ¹").
+_CP1252_CONTINUATION = bytes(range(0x80, 0xC0)).decode("cp1252", "ignore")
+_MOJIBAKE = re.compile(
+    "[\xc2-\xf4][\x80-\xbf" + re.escape(_CP1252_CONTINUATION.translate({0xA0: None})) + "]"
+)
+_FTFY_CONFIG = ftfy.TextFixerConfig(
+    unescape_html=False, remove_terminal_escapes=False, fix_latin_ligatures=False,
+    fix_character_width=False, uncurl_quotes=False, fix_line_breaks=False,
+    fix_surrogates=False, remove_control_chars=False, normalization=None, explain=False,
+)  # fmt: skip
+
+
+def _repair_encoding(text: str) -> str:
+    """Undo mojibake ("Ã°ÂŸÂŒÂ¹" -> "🌹"); ASCII text and text without its marks pass untouched.
+
+    Only ftfy's encoding repair runs (no quote, width or line-break changes), and only where
+    a lead byte is followed by a continuation byte, which ordinary accented text seldom has.
+    """
+    if text.isascii() or not _MOJIBAKE.search(text):
+        return text
+    return ftfy.fix_text(text, _FTFY_CONFIG)
+
+
 def _skeleton(text: str) -> tuple[str, str, list[tuple[int, int, str]]]:
     """Return ``text`` with common characters made ASCII, its skeleton, and its folded runs.
 
@@ -153,6 +201,7 @@ def _skeleton(text: str) -> tuple[str, str, list[tuple[int, int, str]]]:
     """
     if text.isascii():
         return text, text.lower(), []
+    text = _repair_encoding(text)
     # The commonest non-ASCII characters, handled in C before the per-run work.
     text = text.replace("\xa0", " ").replace("\u2019", "'")
     if text.isascii():

@@ -506,6 +506,8 @@ def phones_in_groups_reference(groups: list, sb: bytes, text: str) -> list:
                 spans.append((start, end, PHONE_TOKEN, None))
         elif sum(sizes) >= 7 and 2 * sum(size == 1 for size in sizes) >= len(sizes):
             spans.append((start, end, PHONE_OBF_TOKEN, None))
+        elif sum(sizes) >= 7 and max(sizes) >= 4:
+            spans.append((start, end, PHONE_TOKEN, None))
     return spans
 
 
