@@ -169,6 +169,7 @@ def _phone_spans(sb: bytes, digits: bytes, words: frozenset[bytes], text: str) -
     spans: list[_Span] = []
     merged: list[list[int]] = []
     for start, end in runs:  # a run in words may contain one that starts at a digit
+        start = _letters_before(sb, start)
         if merged and start < merged[-1][1]:
             merged[-1][1] = max(merged[-1][1], end)
         else:
@@ -179,7 +180,19 @@ def _phone_spans(sb: bytes, digits: bytes, words: frozenset[bytes], text: str) -
             spans.append(span)
             continue
         groups = _token_groups(sb, start, end, text)
-        spans += _international_phones(groups, sb, text) or _phones_in_groups(groups, sb, text)
+        if not groups:
+            continue
+        first = groups[0][0]
+        if first[2] == "0" or (first[0] > 0 and sb[first[0] - 1] == 43):  # 43: "+"
+            # A trunk "0" or a "+" first: no North American number ("0 2 0 7 9 4 ...").
+            spans += _international_phones(groups, sb, text) or _phones_in_groups(
+                groups, sb, text
+            )
+            continue
+        found = _phones_in_groups(groups, sb, text)
+        if not any(key for *_, key in found):
+            found = _international_phones(groups, sb, text) or found
+        spans += found
     return spans
 
 
@@ -268,6 +281,19 @@ def _group_sizes(formatted: str) -> list[int]:
     return [len(part) for part in formatted.translate(_NATIONAL_SEPARATORS).split()]
 
 
+def _letters_before(sb: bytes, start: int) -> int:
+    """Move a run's start back over letters for digits before its first digit ("Ol 23 45")."""
+    pos = start
+    while pos > 0 and start - pos < 4 and sb[pos - 1] in _SEP_CHARS:
+        pos -= 1
+    first = pos
+    while first > 0 and sb[first - 1] in b"oli":
+        first -= 1
+    if first == pos or (first > 0 and _is_letter(sb[first - 1])):
+        return start  # no letters, or the end of a word ("hello 587 ...")
+    return first
+
+
 def _token_groups(sb: bytes, start: int, end: int, text: str) -> list:
     """Split a run into groups of digit tokens written without a separator between them.
 
@@ -321,7 +347,11 @@ def _digits_only_phone(sb: bytes, digits: bytes, start: int, end: int, text: str
     end = last_digit
     segment = sb[start:end]
     number = segment.translate(None, _NOT_DIGITS)
-    if not (len(number) == 10 or (len(number) == 11 and number[0] == ord("1"))):
+    # North American area codes start with 2-9 ("0 2 5 5 ..." is a number of another country).
+    if not (
+        (len(number) == 10 and number[0] > 49)
+        or (len(number) == 11 and number[0] == 49 and number[1] > 49)
+    ):
         return None
     sizes = tuple(map(len, segment.translate(_DIGITS_ONLY).split()))
     if min(sizes) >= 2 and sizes not in _DIGIT_GROUPINGS:
@@ -442,6 +472,9 @@ def _second_digit(groups: list, i: int) -> str:
     return groups[i][1][2] if len(groups[i]) > 1 else groups[i + 1][0][2]
 
 
+_LIST_SEPARATORS = frozenset(b"/:,;")
+
+
 def _unmatched_numbers(groups: list, used: list[bool], sb: bytes, text: str) -> list[_Span]:
     """Mask 7-digit local numbers and long obscured digit runs that form no 10-digit number."""
     spans: list[_Span] = []
@@ -458,9 +491,12 @@ def _unmatched_numbers(groups: list, used: list[bool], sb: bytes, text: str) -> 
         elif sum(sizes) >= 7 and 2 * sizes.count(1) >= len(sizes):
             # Spaced single digits that do not add up to a valid number are still personal data.
             spans.append((start, end, PHONE_OBF_TOKEN, None))
-        elif sum(sizes) >= 7 and max(sizes) >= 4:
+        elif sum(sizes) >= 7 and max(sizes) >= 4 and not _LIST_SEPARATORS.intersection(
+            sb[start:end]
+        ):
             # A mistyped number ("250-334-79101") or one of unknown format: personal data
-            # too. Lists of prices and times have groups of three digits at most.
+            # too. Lists of prices and times have groups of three digits at most, dates and
+            # lists a "/", ":" or ",".
             spans.append((start, end, PHONE_TOKEN, None))
     return spans
 

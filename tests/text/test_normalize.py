@@ -506,7 +506,7 @@ def phones_in_groups_reference(groups: list, sb: bytes, text: str) -> list:
                 spans.append((start, end, PHONE_TOKEN, None))
         elif sum(sizes) >= 7 and 2 * sum(size == 1 for size in sizes) >= len(sizes):
             spans.append((start, end, PHONE_OBF_TOKEN, None))
-        elif sum(sizes) >= 7 and max(sizes) >= 4:
+        elif sum(sizes) >= 7 and max(sizes) >= 4 and not set(sb[start:end]) & set(b"/:,;"):
             spans.append((start, end, PHONE_TOKEN, None))
     return spans
 
