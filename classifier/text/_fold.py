@@ -156,7 +156,9 @@ def _fold_run(run: str) -> tuple[str, str]:
         entry = (run.translate(_SKELETON_TABLE), folded.translate(_FOLD_TABLE))
         if len(_run_cache) >= _CACHE_SIZE:
             _run_cache.clear()
-        _run_cache[run] = entry
+        # Runs with mojibake stay out of the cache: a cached run is known to hold none.
+        if not _MOJIBAKE.search(run):
+            _run_cache[run] = entry
     return entry
 
 
@@ -201,16 +203,22 @@ def _skeleton(text: str) -> tuple[str, str, list[tuple[int, int, str]]]:
     """
     if text.isascii():
         return text, text.lower(), []
-    text = _repair_encoding(text)
     # The commonest non-ASCII characters, handled in C before the per-run work.
-    text = text.replace("\xa0", " ").replace("\u2019", "'")
-    if text.isascii():
-        return text, text.lower(), []
+    plain = text.replace("\xa0", " ").replace("\u2019", "'")
+    if plain.isascii():
+        return plain, plain.lower(), []
     # The ASCII codec finds the runs in C and calls the error handler once per run, where a
-    # regular-expression scan of the text costs more than all the runs together.
+    # regular-expression scan of the text costs more than all the runs together. The handler
+    # also tells whether a run looks like mojibake: only then is the text repaired (as it was
+    # written: "’" is part of some mojibake, "Å’").
     _local.runs = runs = []
-    skeleton = text.encode("ascii", _SKELETON_ERRORS).lower().decode("ascii")
-    return text, skeleton, runs
+    _local.mojibake = False
+    skeleton = plain.encode("ascii", _SKELETON_ERRORS).lower().decode("ascii")
+    if _local.mojibake:
+        repaired = ftfy.fix_text(text, _FTFY_CONFIG)
+        if repaired != text:
+            return _skeleton(repaired)
+    return plain, skeleton, runs
 
 
 def _skeleton_errors(error: UnicodeError) -> tuple[str, int]:
@@ -223,7 +231,12 @@ def _skeleton_errors(error: UnicodeError) -> tuple[str, int]:
         raise error
     start, end = error.start, error.end  # attributes of the error are slow to read
     run = error.object[start:end]
-    skeleton, folded = _run_cache.get(run) or _fold_run(run)
+    entry = _run_cache.get(run)
+    if entry is None:
+        if _MOJIBAKE.search(run):
+            _local.mojibake = True
+        entry = _fold_run(run)
+    skeleton, folded = entry
     _local.runs.append((start, end, folded))
     return skeleton, end
 

@@ -262,9 +262,10 @@ def _unelongate(word: str) -> str:
     # No word found: keep a run of three consonants (abbreviations: "ddd", "bbb"), shorten
     # other runs ("facetiiime" -> "facetime", "piiics" -> "pics").
     letters = pieces[1::2]
-    return _assemble(
-        pieces, [3 if n == 3 and c not in "aeiouy" else 1 for n, c in zip(runs, letters)]
-    )
+    if len(runs) == 1 and not pieces[0] and not pieces[2]:
+        return _assemble(pieces, [3 if runs[0] == 3 else 1])  # one letter only: "aaa", "xxxx"
+    counts = [3 if n == 3 and c not in "aeiouy" else 1 for n, c in zip(runs, letters, strict=True)]
+    return _assemble(pieces, counts)
 
 
 def _assemble(pieces: list[str], counts: Iterable[int]) -> str:
@@ -309,6 +310,21 @@ def _repeats(text: str, words: frozenset[bytes]) -> str:  # noqa: ARG001
     return _apply_edits(text, _repeat_edits(text, text.encode("ascii", "replace")))
 
 
+# Punctuation standing alone between words, as padding ("new ... in ★ town": "★" folds to
+# "*"), once repeats are squeezed. "&", "/", "$", "+", ":" and "," carry meaning: kept.
+_PADDING_MARKS = (" . ", " * ", " | ", " ~ ", " - ", " ! ", " ? ", " _ ")
+_PADDING = re.compile(r"(?<= )[.*|~!?_-](?= )")
+
+
+def _padding(text: str, words: frozenset[bytes]) -> str:  # noqa: ARG001
+    """Punctuation padding between words is dropped ("new ... in town" -> "new in town")."""
+    # Substring tests in C first: most ads have none, and a regular-expression scan of the
+    # whole ad would cost more than all of them.
+    if any(mark in text for mark in _PADDING_MARKS):
+        return _PADDING.sub("", text)
+    return text
+
+
 def _blanks(text: str, words: frozenset[bytes]) -> str:  # noqa: ARG001
     """White space squeezed to single blanks."""
     # Tabs and newlines, tested on bytes first: ``str.isprintable`` costs three times more.
@@ -328,6 +344,7 @@ WORD_STEPS: tuple[tuple[str, Callable[[str, frozenset[bytes]], str]], ...] = (
     ("leet", _leet),
     ("dollar_s", _dollar_s),
     ("repeats", _repeats),
+    ("padding", _padding),
     ("blanks", _blanks),
 )
 

@@ -27,7 +27,7 @@ NUMBERS = [
     ("DE", "030 123456", "+49 30 123456", "phone:+4930123456"),
     ("MX", "55 1234 5678", "+52 55 1234 5678", "phone:+525512345678"),
 ]
-DIGIT_NAMES = "zero one two three four five six seven eight nine".split()
+DIGIT_NAMES = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
 
 
 def digits_of(number: str) -> str:
