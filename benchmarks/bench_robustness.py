@@ -4,9 +4,10 @@ Grouped cross-validation on ChainBreaker (groups of near-duplicate and same-cont
 :func:`classifier.group_ads` stay in one fold): for each fold, the default model is trained
 on the plain training part, and the held-out ads are scored as written and obfuscated with
 each kind of ``tests/obfuscate.py``, then with all the first kinds (``ALL_KINDS``, the
-transforms of the first benchmark) and with every kind (``EVERY_KIND``: also zero-width
+transforms of the first benchmark), with every kind (``EVERY_KIND``: also zero-width
 characters, combining marks, enclosed letters, mixed-script look-alikes, punctuation padding,
-reformatted phone numbers and mojibake), over several seeds. Reported per kind: the mean,
+reformatted phone numbers and mojibake) and with every kind but "phone" (an obscured number
+is an indicator the model weighs), over several seeds. Reported per kind: the mean,
 95th percentile and maximum of |score change| over held-out ads, and the change of the
 out-of-fold ROC-AUC (obfuscated minus plain, mean over seeds).
 
@@ -39,8 +40,11 @@ from obfuscate import ALL_KINDS, EVERY_KIND, obfuscate  # noqa: E402  (a test he
 
 def _settings() -> list[tuple[str, tuple[str, ...]]]:
     """Every kind alone, then the first kinds together, then every kind together."""
+    # Without "phone": an obscured number is evidence the model weighs (an indicator from the
+    # literature), so its score change is partly intended.
+    no_phone = tuple(kind for kind in EVERY_KIND if kind != "phone")
     return [*((kind, (kind,)) for kind in EVERY_KIND), ("all (first kinds)", ALL_KINDS),
-            ("all (every kind)", EVERY_KIND)]  # fmt: skip
+            ("all (every kind)", EVERY_KIND), ("all but phone", no_phone)]  # fmt: skip
 
 
 def _fold_models(texts: list[str], y: np.ndarray, args: argparse.Namespace) -> list:

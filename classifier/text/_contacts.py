@@ -743,7 +743,10 @@ def extract_contacts(text: str) -> list[str]:
     """Return the canonical contact keys found in ``text``, to link ads of one vendor.
 
     Obscured phone numbers (spaced or dotted digits, digit words, ``O`` for 0 and ``l``/``I``
-    for 1, fancy Unicode digits) give the same key as the plainly written number.
+    for 1, fancy Unicode digits) give the same key as the plainly written number. Numbers
+    outside North America (after "+" or "00", with a trunk "0" as in the UK, France,
+    Australia and Germany, or in the Mexican "55 1234 5678" grouping) are read with
+    ``phonenumbers``; their national and international spellings give one E.164 key.
 
     Parameters
     ----------
@@ -753,13 +756,16 @@ def extract_contacts(text: str) -> list[str]:
     Returns
     -------
     list of str
-        Sorted unique keys: ``"phone:<last 10 digits>"``, ``"email:<address>"`` and
-        ``"handle:<user name>"``, all lower-case.
+        Sorted unique keys: ``"phone:<10 digits>"`` (North America, as before),
+        ``"phone:+<E.164 digits>"`` (other countries: ``"phone:+442079460958"``),
+        ``"email:<address>"`` and ``"handle:<user name>"``, all lower-case.
 
     Examples
     --------
     >>> extract_contacts("587.555.0143 / five 8 seven 5 five 5 O l 4 3, Mia@Example.com")
     ['email:mia@example.com', 'phone:5875550143']
+    >>> extract_contacts("020 7946 0958 or +44 20 7946 0958")
+    ['phone:+442079460958']
     """
     return _contact_keys(_analyse(text))
 
