@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import functools
 import re
 import threading
 import unicodedata
@@ -10,7 +11,6 @@ from collections.abc import Callable
 
 import decancer_py
 import emoji
-import ftfy
 from unidecode import unidecode
 
 from classifier.text._tokens import EMOJI_PREFIX
@@ -175,11 +175,27 @@ _CP1252_CONTINUATION = bytes(range(0x80, 0xC0)).decode("cp1252", "ignore")
 _MOJIBAKE = re.compile(
     "[\xc2-\xf4][\x80-\xbf" + re.escape(_CP1252_CONTINUATION.translate({0xA0: None})) + "]"
 )
-_FTFY_CONFIG = ftfy.TextFixerConfig(
-    unescape_html=False, remove_terminal_escapes=False, fix_latin_ligatures=False,
-    fix_character_width=False, uncurl_quotes=False, fix_line_breaks=False,
-    fix_surrogates=False, remove_control_chars=False, normalization=None, explain=False,
-)  # fmt: skip
+
+
+@functools.cache
+def _ftfy_config():
+    """ftfy's encoding repair only: no quote, width, line-break or normalisation changes.
+
+    ftfy is imported here, on the first text with mojibake: its import costs ~50 ms.
+    """
+    import ftfy
+
+    return ftfy.TextFixerConfig(
+        unescape_html=False, remove_terminal_escapes=False, fix_latin_ligatures=False,
+        fix_character_width=False, uncurl_quotes=False, fix_line_breaks=False,
+        fix_surrogates=False, remove_control_chars=False, normalization=None, explain=False,
+    )  # fmt: skip
+
+
+def _fix_encoding(text: str) -> str:
+    import ftfy
+
+    return ftfy.fix_text(text, _ftfy_config())
 
 
 def _repair_encoding(text: str) -> str:
@@ -190,7 +206,7 @@ def _repair_encoding(text: str) -> str:
     """
     if text.isascii() or not _MOJIBAKE.search(text):
         return text
-    return ftfy.fix_text(text, _FTFY_CONFIG)
+    return _fix_encoding(text)
 
 
 def _skeleton(text: str) -> tuple[str, str, list[tuple[int, int, str]]]:
@@ -215,7 +231,7 @@ def _skeleton(text: str) -> tuple[str, str, list[tuple[int, int, str]]]:
     _local.mojibake = False
     skeleton = plain.encode("ascii", _SKELETON_ERRORS).lower().decode("ascii")
     if _local.mojibake:
-        repaired = ftfy.fix_text(text, _FTFY_CONFIG)
+        repaired = _fix_encoding(text)
         if repaired != text:
             return _skeleton(repaired)
     return plain, skeleton, runs
