@@ -45,10 +45,11 @@ _SEP_CHARS = b"\x00\x01\t\x0b\x0c " + bytes(
 )
 _SEP = b"[" + re.escape(_SEP_CHARS) + b"]{0,4}"
 # Letters for digits may stand next to each other ("5OO1"), never inside a word ("pool",
-# "0143license") nor in spaced-out letters ("140 l*b*s").
+# "0143license", "0143l\u200bandline": invisible marks are "\x00" in the skeleton) nor in
+# spaced-out letters ("140 l*b*s").
 _TOKEN = (
     rb"(?:0|(?<![a-z])(?:" + _WORD_ALT.encode() + rb")(?![a-z])"
-    rb"|(?<![a-hjkmnp-z])[oli](?=[oli]*(?![a-z]))(?![*._~+/|-][a-hjkmnp-z]))"
+    rb"|(?<![a-hjkmnp-z])[oli](?=[oli]*(?!\x00*[a-z]))(?![*._~+/|-][a-hjkmnp-z]))"
 )
 # Runs of at least 7 digit tokens, matched on the skeleton with every digit mapped to "0" so
 # that the scan jumps from one "0" to the next.

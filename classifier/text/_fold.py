@@ -172,9 +172,10 @@ def _fold(text: str) -> str:
 # Mojibake: UTF-8 bytes read as Windows-1252 or Latin-1 show a lead byte "Â".."ô" followed by a
 # continuation byte, 0x80-0xBF, as Latin-1 or Windows-1252 draws it ("Ã©", "ðŸŒ¹").
 _CP1252_CONTINUATION = bytes(range(0x80, 0xC0)).decode("cp1252", "ignore")
-_MOJIBAKE = re.compile(
-    "[\xc2-\xf4][\x80-\xbf" + re.escape(_CP1252_CONTINUATION.translate({0xA0: None})) + "]"
-)
+_MOJIBAKE = re.compile("[\xc2-\xf4][\x80-\xbf" + re.escape(_CP1252_CONTINUATION) + "]")
+# The mojibake of a no-break space or "à" ("Â\xa0", "Ã\xa0"), looked for before the no-break
+# spaces are replaced.
+_NBSP_MOJIBAKE = re.compile("[\xc2-\xf4]\xa0")
 
 
 @functools.cache
@@ -228,7 +229,7 @@ def _skeleton(text: str) -> tuple[str, str, list[tuple[int, int, str]]]:
     # also tells whether a run looks like mojibake: only then is the text repaired (as it was
     # written: "’" is part of some mojibake, "Å’").
     _local.runs = runs = []
-    _local.mojibake = False
+    _local.mojibake = "\xa0" in text and _NBSP_MOJIBAKE.search(text) is not None
     skeleton = plain.encode("ascii", _SKELETON_ERRORS).lower().decode("ascii")
     if _local.mojibake:
         repaired = _fix_encoding(text)
