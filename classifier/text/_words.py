@@ -244,9 +244,9 @@ def _unelongate(word: str) -> str:
     if len(runs) > 3:
         return word
     words = _words()
-    # Prefer a triple ("xxxx" -> "xxx", "bbbbj" -> "bbbj": no English word has one), then the
-    # commonest word with a double or single letter ("goood" -> "good", "hooot" -> "hot",
-    # "sooo" -> "so"; the double first when neither has a count).
+    # Prefer a triple ("xxxx" -> "xxx", "bbbbj" -> "bbbj": no English word has one), then a
+    # word with a double or single letter: at the end of the word the double ("tooo" -> "too",
+    # "sooo" -> "so"), inside it the commoner word ("goood" -> "good", "hooot" -> "hot").
     for counts in itertools.product(*([3] for _ in runs)):
         candidate = _assemble(pieces, counts)
         if candidate in words:
@@ -257,6 +257,8 @@ def _unelongate(word: str) -> str:
         if (candidate := _assemble(pieces, counts)) in words
     ]
     if found:
+        if not pieces[-1]:
+            return found[0]  # a stretched last letter keeps a double: "tooo" -> "too"
         known = _word_counts()
         return max(found, key=lambda w: known.get(w, 0))  # max keeps the first of ties
     # No word found: keep a run of three consonants (abbreviations: "ddd", "bbb"), shorten
