@@ -198,8 +198,10 @@ def _phone_spans(sb: bytes, digits: bytes, words: frozenset[bytes], text: str) -
 
 
 # Countries whose national numbers start with a trunk "0" ("020 7946 0958"), tried in this
-# order when the written grouping matches none of their usual formats.
-_TRUNK_REGIONS = ("GB", "FR", "AU", "DE")
+# order when the written grouping matches none of their usual formats, with the lengths of
+# their national numbers (trunk "0" included): other lengths are not parsed (parsing costs
+# tens of microseconds, and lists of times and prices reach here).
+_TRUNK_REGIONS = {"GB": (10, 11), "FR": (10,), "AU": (10,), "DE": tuple(range(7, 15))}
 _NATIONAL_SEPARATORS = str.maketrans("()-+", "    ")
 
 
@@ -227,7 +229,7 @@ def _international_phones(groups: list, sb: bytes, text: str) -> list[_Span]:
         found = None
         for j in range(i, len(groups)):
             if j > i and sb[groups[j - 1][-1][1] : groups[j][0][0]].strip(b" .-()"):
-                break  # "," "/" ";" between two groups: a list, not one number
+                break  # "," "/" ";" ":" between two groups: a list or a time, not one number
             digits = "".join(item[2] for group in groups[i : j + 1] for item in group)
             if len(digits) > 15:
                 break
@@ -254,7 +256,7 @@ def _parse_phone(
     plus = first[0][0] > 0 and sb[first[0][0] - 1] == 43
     if plus or digits.startswith("00"):
         international = "+" + (digits if plus else digits[2:])
-        if international.startswith("+1"):
+        if international.startswith("+1") or len(international) < 9:
             return None, False  # North American: read by the rules above, keys without "+1"
         try:
             number = phonenumbers.parse(international, None)
@@ -266,7 +268,10 @@ def _parse_phone(
         usual = _group_sizes(written) == (sizes if plus else [sizes[0] - 2, *sizes[1:]])
         return "phone:" + phonenumbers.format_number(number, fmt.E164), usual
     fallback = None
-    for region in _TRUNK_REGIONS if digits[0] == "0" else ("MX",):
+    regions = _TRUNK_REGIONS if digits[0] == "0" else {"MX": (10,)}
+    for region, lengths in regions.items():
+        if len(digits) not in lengths:
+            continue
         number = phonenumbers.parse(digits, region)
         if not phonenumbers.is_valid_number(number):
             continue

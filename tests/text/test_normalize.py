@@ -52,6 +52,7 @@ from classifier.text._words import (
     _LEET_TRIGGER,
     _SPACED_TRIGGER,
     _SPACED_TRIGGERS,
+    _padding,
     _repeat_edits,
     _unelongate,
 )
@@ -712,3 +713,11 @@ def test_normalize_and_extract_equals_the_two_functions():
         # Compare without printing: the ads hold real contact data.
         assert normalize_and_extract(text) == (normalize_text(text),
                                                extract_contacts(text)), f"ad {i}"
+
+
+@settings(max_examples=500, deadline=None)
+@given(fragments("a", "bc", " ", "  ", ".", "-", "*", "|", "!", "&", "$", "/", "emoji_rose"))
+def test_padding_matches_the_regex_rule(text):
+    # Reference: every padding mark with a blank on both sides goes; blanks are squeezed after.
+    expected = re.sub(r"(?<= )[.*|~!?_-](?= )", "", text)
+    assert re.sub(" +", " ", _padding(text, frozenset())) == re.sub(" +", " ", expected)
