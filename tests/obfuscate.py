@@ -20,10 +20,17 @@ import emoji
 from classifier.text._contacts import _analyse
 from classifier.text._tokens import HANDLE_TOKEN, PHONE_OBF_TOKEN, PHONE_TOKEN
 
-__all__ = ["ALL_KINDS", "obfuscate"]
+__all__ = ["ALL_KINDS", "EVERY_KIND", "NEW_KINDS", "obfuscate"]
 
 ALL_KINDS = ("homoglyph", "spacing", "leet", "phone", "emoji", "repeat", "number_words")
-_WORD_KINDS = ("homoglyph", "spacing", "leet", "repeat")
+#: Tricks of the field that the first kinds lack (field notes: zero-width characters,
+#: combining marks, enclosed letters, mixed-script look-alikes, punctuation padding, phone
+#: numbers reformatted, mojibake). Kept apart so that ALL_KINDS results stay comparable.
+NEW_KINDS = ("zero_width", "combining", "enclosed", "confusable", "punctuation",
+             "phone_format", "mojibake")  # fmt: skip
+EVERY_KIND = ALL_KINDS + NEW_KINDS
+_WORD_KINDS = ("homoglyph", "spacing", "leet", "repeat", "zero_width", "combining", "enclosed",
+               "confusable")  # fmt: skip
 
 
 def _letter_style(prefix: str, small: str = "SMALL", capital: str = "CAPITAL") -> dict[str, str]:
@@ -90,6 +97,93 @@ _AGE = re.compile(r"\b(1[89]|[2-6][0-9])(?= (?:yo|y/o|yrs?|years?)\b)", re.IGNOR
 _PUNCT = re.compile(r"[!?]")
 
 
+# Invisible characters put inside words to split them for filters: zero-width space,
+# non-joiner and joiner, word joiner, byte-order mark, soft hyphen.
+_INVISIBLE = ("\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad")
+# Combining marks drawn over or under letters: strike-through, underline, accents, dots.
+_COMBINING = ("\u0336", "\u0335", "\u0332", "\u0301", "\u0300", "\u0308", "\u0307", "\u0323")
+
+
+def _enclosed_table() -> dict[str, list[str]]:
+    """Letters drawn in boxes and circles: squared, negative squared and circled, parenthesized."""
+    table: dict[str, list[str]] = {}
+    for letter in "abcdefghijklmnopqrstuvwxyz":
+        for name in (f"SQUARED LATIN CAPITAL LETTER {letter.upper()}",
+                     f"NEGATIVE SQUARED LATIN CAPITAL LETTER {letter.upper()}",
+                     f"NEGATIVE CIRCLED LATIN CAPITAL LETTER {letter.upper()}",
+                     f"PARENTHESIZED LATIN SMALL LETTER {letter.upper()}"):  # fmt: skip
+            try:
+                table.setdefault(letter, []).append(unicodedata.lookup(name))
+            except KeyError:
+                continue
+    return table
+
+
+def _confusable_table() -> dict[str, list[str]]:
+    """Look-alikes from many scripts, mixed letter by letter (Armenian, Cherokee, Lisu, IPA...)."""
+    table: dict[str, list[str]] = {}
+    for code in [*range(0x250, 0x2B0), *range(0x370, 0x530), *range(0x530, 0x590),
+                 *range(0x13A0, 0x13F6), *range(0x1D00, 0x1D2C), *range(0xA4D0, 0xA4FE)]:
+        char = chr(code)
+        if not unicodedata.category(char).startswith("L"):
+            continue
+        cured = str(decancer_py.parse(char))
+        if len(cured) == 1 and "a" <= cured <= "z":
+            table.setdefault(cured, []).append(char)
+    return table
+
+
+_ENCLOSED = _enclosed_table()
+_CONFUSABLES = _confusable_table()
+_PADDING = (" ... ", " !!! ", " ~~ ", " *** ", " ★ ", " • ", " -- ", " ♡ ", " ||| ")
+
+
+def _zero_width(word: str, rng: random.Random) -> str:
+    return "".join(c + (rng.choice(_INVISIBLE) if rng.random() < 0.5 else "") for c in word[:-1]) \
+        + word[-1]
+
+
+def _combining(word: str, rng: random.Random) -> str:
+    mark = rng.choice(_COMBINING)  # one mark for the word, as text generators do
+    return "".join(c + mark for c in word)
+
+
+def _enclosed(word: str, rng: random.Random) -> str:
+    style = rng.randrange(4)
+    return "".join(
+        _ENCLOSED[c.lower()][min(style, len(_ENCLOSED[c.lower()]) - 1)] for c in word
+    )
+
+
+def _confusable(word: str, rng: random.Random) -> str:
+    return "".join(
+        rng.choice(_CONFUSABLES[c.lower()]) if c.lower() in _CONFUSABLES and rng.random() < 0.6
+        else c
+        for c in word
+    )  # fmt: skip
+
+
+def _phone_format(number: str, rng: random.Random) -> str:
+    """Write a North American number in another usual format ("+1 587 555 0143")."""
+    if number.startswith("+"):
+        return number
+    a, b, c = number[:3], number[3:6], number[6:]
+    return rng.choice((f"+1 {a} {b} {c}", f"({a}) {b}-{c}", f"{a}.{b}.{c}", f"1-{a}-{b}-{c}",
+                       f"+1{a}{b}{c}", f"{a}-{b}-{c}", f"{a} {b} {c}"))  # fmt: skip
+
+
+def _mojibake(text: str, rng: random.Random) -> str:
+    """Read UTF-8 bytes as Windows-1252 (Latin-1 where it has no character), once or twice."""
+    for _ in range(rng.choice((1, 2))):
+        raw = text.encode("utf-8")
+        text = "".join(
+            bytes([b]).decode("cp1252", errors="strict") if b not in (0x81, 0x8D, 0x8F, 0x90, 0x9D)
+            else chr(b)
+            for b in raw
+        ) if not text.isascii() else text
+    return text
+
+
 def _homoglyph(word: str, style: str, rng: random.Random) -> str:
     if style == "lookalike":
         # Mixed-script spelling: replace about half the letters that have a look-alike.
@@ -147,8 +241,12 @@ def _age_in_words(match: re.Match) -> str:
     return _TENS[tens] + (f" {_DIGIT_NAMES[unit]}" if unit else "")
 
 
-def _phone(digits: str, rng: random.Random) -> str:
-    """Write the 10 digits of a phone number the way scrapers miss."""
+def _phone(number: str, rng: random.Random) -> str:
+    """Write the digits of a phone number (``"+"`` and digits if international) the way
+    scrapers miss."""
+    if number.startswith("+"):
+        return "+" + _phone(number[1:], rng)
+    digits = number
     style = rng.choice(("words", "mixed", "spaced", "dotted", "letters", "separators"))
     if style == "words":
         return " ".join(_DIGIT_NAMES[int(d)] for d in digits)
@@ -181,7 +279,7 @@ def obfuscate(
     seed : int or None, default=None
         Seed of the random choices; the same seed gives the same output.
     kinds : sequence of str, default=ALL_KINDS
-        Tricks to apply, among :data:`ALL_KINDS`:
+        Tricks to apply, among :data:`EVERY_KIND`:
 
         - ``"homoglyph"``: fancy Unicode letters (math bold, circled, full-width, small
           capitals, Greek and Cyrillic look-alikes), one style per ad;
@@ -191,7 +289,13 @@ def obfuscate(
           O and l for 0 and 1, or odd separators;
         - ``"emoji"``: emoji inserted between words;
         - ``"repeat"``: repeated letters ("sooo", "babyyy") and punctuation ("!!!");
-        - ``"number_words"``: ages in words ("21 yo" -> "twenty one yo").
+        - ``"number_words"``: ages in words ("21 yo" -> "twenty one yo");
+        - :data:`NEW_KINDS`: ``"zero_width"`` (invisible characters inside words),
+          ``"combining"`` (marks over letters, "s̶e̶x̶y̶"), ``"enclosed"`` (squared, circled,
+          parenthesized letters), ``"confusable"`` (look-alikes of many scripts mixed letter
+          by letter), ``"punctuation"`` (padding "...", "!!!", "★" between words),
+          ``"phone_format"`` (a plain number in another usual format, "+1 587 555 0143"),
+          ``"mojibake"`` (the ad's UTF-8 read as Windows-1252, once or twice).
     rate : float, default=0.25
         Share of words changed by the word tricks (homoglyph, spacing, leet, repeat), and of
         word gaps given an emoji (a third of it) or of "!" and "?" repeated.
@@ -206,9 +310,9 @@ def obfuscate(
     >>> obfuscate("Call 587-555-0143, new girl in town", seed=0, kinds=["phone"])
     'Call five eight seven five five five zero one four three, new girl in town'
     """
-    unknown = set(kinds) - set(ALL_KINDS)
+    unknown = set(kinds) - set(EVERY_KIND)
     if unknown:
-        raise ValueError(f"unknown obfuscation kinds {sorted(unknown)}; use {ALL_KINDS}")
+        raise ValueError(f"unknown obfuscation kinds {sorted(unknown)}; use {EVERY_KIND}")
     if not 0.0 <= rate <= 1.0:
         raise ValueError(f"rate must be between 0 and 1, got {rate}")
     rng = random.Random(seed)
@@ -229,11 +333,16 @@ def obfuscate(
             left = " " if start > 0 and text[start - 1].isalnum() else ""
             right = " " if _GLUE.match(text, end) else ""
             parts.append(left + _phone(key.removeprefix("phone:"), rng) + right)
+        elif "phone_format" in kinds and key and token == PHONE_TOKEN:
+            left = " " if start > 0 and text[start - 1].isalnum() else ""
+            right = " " if _GLUE.match(text, end) else ""
+            parts.append(left + _phone_format(key.removeprefix("phone:"), rng) + right)
         else:
             parts.append(text[start:end])
         pos = end
     parts.append(_obfuscate_segment(text[pos:], rng, kinds, word_kinds, style, emoji_set, rate))
-    return "".join(parts)
+    out = "".join(parts)
+    return _mojibake(out, rng) if "mojibake" in kinds else out
 
 
 def _obfuscate_segment(
@@ -272,9 +381,19 @@ def _obfuscate_segment(
                 word = _leet(word, rng)
             elif kind == "repeat":
                 word = _repeat(word, rng)
+            elif kind == "zero_width":
+                word = _zero_width(word, rng)
+            elif kind == "combining":
+                word = _combining(word, rng)
+            elif kind == "enclosed":
+                word = _enclosed(word, rng)
+            elif kind == "confusable":
+                word = _confusable(word, rng)
         out.append(word)
         if "emoji" in kinds and segment[end : end + 1] == " " and rng.random() < rate / 3:
             out.append(" " + rng.choice(emoji_set))
+        if "punctuation" in kinds and segment[end : end + 1] == " " and rng.random() < rate / 3:
+            out.append(rng.choice(_PADDING).rstrip())
     out.append(segment[pos:])
     text = "".join(out)
     if "number_words" in kinds:

@@ -14,6 +14,8 @@ import pyarrow.compute as pc
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 
+_EMOJI_TOKEN = re.compile(r"emoji_\w+ ?")
+
 
 @functools.cache
 def _rules(name: str) -> tuple[tuple[str, ...], tuple[re.Pattern, ...]]:
@@ -111,7 +113,8 @@ class RuleFeatures(TransformerMixin, BaseEstimator):
     def transform(self, X: Iterable[str]) -> sp.csr_matrix:
         _, patterns = _rules(self.rules)
         prefilters = _prefilters(self.rules)
-        texts = list(X)
+        # Rules are phrases: emoji between their words ("new 🌹 in town") must not hide them.
+        texts = [_EMOJI_TOKEN.sub("", t) if "emoji_" in t else t for t in X]
         dense = np.zeros((len(texts), len(patterns)), dtype=np.float64)
         if texts and any(prefilters):
             # RE2's \w is ASCII only: other texts are left out here and searched in full.

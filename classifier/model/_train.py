@@ -116,11 +116,12 @@ def train(
                  cv_predictions=cv_predictions)
 
 
-# Seven or more digits in one token, or a phone's last 3 + 4 digits split over the words of
-# an n-gram ("014 2987"): a phone number the normaliser missed. Tokens never hold "@" or ".",
-# so an e-mail or URL that escaped masking shows as its pieces ("www", "com").
+# Seven or more digits in one token, or in groups of one to four digits over the words of an
+# n-gram ("334 7910", "5 8 7 5 5 5 0"): a phone number the normaliser missed (a glued price
+# list, "140/30160/45200", gives "140 30160"). Tokens never hold "@" or ".", so an e-mail or
+# URL that escaped masking shows as its pieces ("www", "com").
 _PERSONAL = re.compile(
-    r"\d{7,}|(?<!\d)\d{3} \d{4}(?!\d)"
+    r"\d{7,}|(?<!\d)(?=(?:\d ?){7})\d{1,4}(?: \d{1,4})+(?!\d)"
     r"|\b(?:https?|www|com)\b"
 )
 

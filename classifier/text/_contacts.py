@@ -13,6 +13,7 @@ from classifier.text._fold import (
     _LETTERS_ONLY,
     _byte_table,
     _is_letter,
+    _repair_encoding,
     _skeleton,
 )
 from classifier.text._tokens import (
@@ -44,10 +45,11 @@ _SEP_CHARS = b"\x00\x01\t\x0b\x0c " + bytes(
 )
 _SEP = b"[" + re.escape(_SEP_CHARS) + b"]{0,4}"
 # Letters for digits may stand next to each other ("5OO1"), never inside a word ("pool",
-# "0143license").
+# "0143license", "0143l\u200bandline": invisible marks are "\x00" in the skeleton) nor in
+# spaced-out letters ("140 l*b*s").
 _TOKEN = (
     rb"(?:0|(?<![a-z])(?:" + _WORD_ALT.encode() + rb")(?![a-z])"
-    rb"|(?<![a-hjkmnp-z])[oli](?=[oli]*(?![a-z])))"
+    rb"|(?<![a-hjkmnp-z])[oli](?=[oli]*(?!\x00*[a-z]))(?![*._~+/|-][a-hjkmnp-z]))"
 )
 # Runs of at least 7 digit tokens, matched on the skeleton with every digit mapped to "0" so
 # that the scan jumps from one "0" to the next.
@@ -168,6 +170,7 @@ def _phone_spans(sb: bytes, digits: bytes, words: frozenset[bytes], text: str) -
     spans: list[_Span] = []
     merged: list[list[int]] = []
     for start, end in runs:  # a run in words may contain one that starts at a digit
+        start = _letters_before(sb, start)
         if merged and start < merged[-1][1]:
             merged[-1][1] = max(merged[-1][1], end)
         else:
@@ -177,8 +180,124 @@ def _phone_spans(sb: bytes, digits: bytes, words: frozenset[bytes], text: str) -
         if span:
             spans.append(span)
             continue
-        spans += _phones_in_groups(_token_groups(sb, start, end, text), sb, text)
+        groups = _token_groups(sb, start, end, text)
+        if not groups:
+            continue
+        first = groups[0][0]
+        if first[2] == "0" or (first[0] > 0 and sb[first[0] - 1] == 43):  # 43: "+"
+            # A trunk "0" or a "+" first: no North American number ("0 2 0 7 9 4 ...").
+            spans += _international_phones(groups, sb, text) or _phones_in_groups(
+                groups, sb, text
+            )
+            continue
+        found = _phones_in_groups(groups, sb, text)
+        if not any(key for *_, key in found):
+            found = _international_phones(groups, sb, text) or found
+        spans += found
     return spans
+
+
+# Countries whose national numbers start with a trunk "0" ("020 7946 0958"), tried in this
+# order when the written grouping matches none of their usual formats, with the lengths of
+# their national numbers (trunk "0" included): other lengths are not parsed (parsing costs
+# tens of microseconds, and lists of times and prices reach here).
+_TRUNK_REGIONS = {"GB": (10, 11), "FR": (10,), "AU": (10,), "DE": tuple(range(7, 15))}
+_NATIONAL_SEPARATORS = str.maketrans("()-+", "    ")
+
+
+def _international_phones(groups: list, sb: bytes, text: str) -> list[_Span]:
+    """Numbers outside North America: after "+" or "00", with a trunk "0", or Mexican.
+
+    Keys are E.164 ("phone:+442079460958"), the same for the national and the international
+    spelling of a number. Runs that cannot hold one (no "+" or "0" at a group start, and not
+    the Mexican "55 1234 5678" grouping) return at once: North American numbers and prices
+    never reach the parser. From each possible start, the longest number written in its
+    country's usual grouping wins, else the longest valid one (spaced digits tell no
+    grouping); a number spans no "," "/" or ";" ("02 9374 4000 / +61 2 9374 4000" is two).
+    """
+    sizes = [len(g) for g in groups]
+    starts = [
+        i for i, g in enumerate(groups)
+        if g[0][2] == "0" or (g[0][0] > 0 and sb[g[0][0] - 1] == 43)  # 43: "+"
+    ]  # fmt: skip
+    mexican = [i for i in range(len(groups) - 2) if sizes[i : i + 3] == [2, 4, 4]]
+    if not starts and not mexican:
+        return []
+    import phonenumbers  # only here: its import costs ~50 ms and most ads never need it
+
+    for i in sorted({*starts, *mexican}):
+        found = None
+        for j in range(i, len(groups)):
+            if j > i and sb[groups[j - 1][-1][1] : groups[j][0][0]].strip(b" .-()"):
+                break  # "," "/" ";" ":" between two groups: a list or a time, not one number
+            digits = "".join(item[2] for group in groups[i : j + 1] for item in group)
+            if len(digits) > 15:
+                break
+            if len(digits) < 7:
+                continue
+            number, usual = _parse_phone(phonenumbers, digits, sizes[i : j + 1], groups[i], sb)
+            if number and (usual or not (found and found[2])):
+                found = (j, number, usual)
+        if found:
+            j, number, usual = found
+            start, end = groups[i][0][0], groups[j][-1][1]
+            plain = usual and all(_is_digit_token(t) for g in groups[i : j + 1] for t in g)
+            rest = _international_phones(groups[j + 1 :], sb, text)
+            return [(start, end, PHONE_TOKEN if plain else PHONE_OBF_TOKEN, number), *rest]
+    return []
+
+
+def _parse_phone(
+    phonenumbers, digits: str, sizes: list[int], first: list, sb: bytes
+) -> tuple[str | None, bool]:
+    """Return the key of a non-North-American number (or None), and whether it is written
+    in the usual grouping of its country."""
+    fmt = phonenumbers.PhoneNumberFormat
+    plus = first[0][0] > 0 and sb[first[0][0] - 1] == 43
+    if plus or digits.startswith("00"):
+        international = "+" + (digits if plus else digits[2:])
+        if international.startswith("+1") or len(international) < 9:
+            return None, False  # North American: read by the rules above, keys without "+1"
+        try:
+            number = phonenumbers.parse(international, None)
+        except phonenumbers.NumberParseException:
+            return None, False
+        if not phonenumbers.is_valid_number(number):
+            return None, False
+        written = phonenumbers.format_number(number, fmt.INTERNATIONAL)
+        usual = _group_sizes(written) == (sizes if plus else [sizes[0] - 2, *sizes[1:]])
+        return "phone:" + phonenumbers.format_number(number, fmt.E164), usual
+    fallback = None
+    regions = _TRUNK_REGIONS if digits[0] == "0" else {"MX": (10,)}
+    for region, lengths in regions.items():
+        if len(digits) not in lengths:
+            continue
+        number = phonenumbers.parse(digits, region)
+        if not phonenumbers.is_valid_number(number):
+            continue
+        key = "phone:" + phonenumbers.format_number(number, fmt.E164)
+        if _group_sizes(phonenumbers.format_number(number, fmt.NATIONAL)) == sizes:
+            return key, True
+        fallback = fallback or key
+    return fallback, False
+
+
+def _group_sizes(formatted: str) -> list[int]:
+    """Digit-group sizes of a number as phonenumbers formats it ("(02) 9374 4000": 2, 4, 4)."""
+    return [len(part) for part in formatted.translate(_NATIONAL_SEPARATORS).split()]
+
+
+def _letters_before(sb: bytes, start: int) -> int:
+    """Move a run's start back over letters for digits before its first digit ("Ol 23 45")."""
+    pos = start
+    while pos > 0 and start - pos < 4 and sb[pos - 1] in _SEP_CHARS:
+        pos -= 1
+    first = pos
+    while first > 0 and sb[first - 1] in b"oli":
+        first -= 1
+    if first == pos or (first > 0 and _is_letter(sb[first - 1])):
+        return start  # no letters, or the end of a word ("hello 587 ...")
+    return first
 
 
 def _token_groups(sb: bytes, start: int, end: int, text: str) -> list:
@@ -234,7 +353,11 @@ def _digits_only_phone(sb: bytes, digits: bytes, start: int, end: int, text: str
     end = last_digit
     segment = sb[start:end]
     number = segment.translate(None, _NOT_DIGITS)
-    if not (len(number) == 10 or (len(number) == 11 and number[0] == ord("1"))):
+    # North American area codes start with 2-9 ("0 2 5 5 ..." is a number of another country).
+    if not (
+        (len(number) == 10 and number[0] > 49)
+        or (len(number) == 11 and number[0] == 49 and number[1] > 49)
+    ):
         return None
     sizes = tuple(map(len, segment.translate(_DIGITS_ONLY).split()))
     if min(sizes) >= 2 and sizes not in _DIGIT_GROUPINGS:
@@ -355,6 +478,9 @@ def _second_digit(groups: list, i: int) -> str:
     return groups[i][1][2] if len(groups[i]) > 1 else groups[i + 1][0][2]
 
 
+_LIST_SEPARATORS = frozenset(b"/:,;")
+
+
 def _unmatched_numbers(groups: list, used: list[bool], sb: bytes, text: str) -> list[_Span]:
     """Mask 7-digit local numbers and long obscured digit runs that form no 10-digit number."""
     spans: list[_Span] = []
@@ -371,6 +497,13 @@ def _unmatched_numbers(groups: list, used: list[bool], sb: bytes, text: str) -> 
         elif sum(sizes) >= 7 and 2 * sizes.count(1) >= len(sizes):
             # Spaced single digits that do not add up to a valid number are still personal data.
             spans.append((start, end, PHONE_OBF_TOKEN, None))
+        elif sum(sizes) >= 7 and max(sizes) >= 4 and not _LIST_SEPARATORS.intersection(
+            sb[start:end]
+        ):
+            # A mistyped number ("250-334-79101") or one of unknown format: personal data
+            # too. Lists of prices and times have groups of three digits at most, dates and
+            # lists a "/", ":" or ",".
+            spans.append((start, end, PHONE_TOKEN, None))
     return spans
 
 
@@ -390,10 +523,18 @@ def _at_spans(sb: bytes) -> list[tuple[int, int, int, str, str]]:
             address = sb[start:stop] + b"@" + domain.group(1)
             found.append((_EMAIL_RANK, start, domain.end(1), EMAIL_TOKEN,
                           "email:" + address.decode()))  # fmt: skip
-        elif at == 0 or not _EMAIL_LOCAL[sb[at - 1]]:
+        else:
+            # "@mia", and "mia22@mia_x": a handle glued after a user name that ends with a
+            # digit or "_" ("me@home" is no handle, "mia22@gmail" a broken e-mail).
             name = _HANDLE_NAME.match(sb, at + 1)
+            glued = at > 0 and _EMAIL_LOCAL[sb[at - 1]]
             # "@five eight seven ...": a number in words after "at", not a user name.
-            if name and name.group().decode() not in _DIGIT_WORDS:
+            if (
+                name
+                and name.group().decode() not in _DIGIT_WORDS
+                and (not glued or (sb[at - 1] in b"0123456789_"
+                                   and not name.group().startswith(_MAIL_HOSTS)))
+            ):
                 name_text = name.group().rstrip(b".")
                 found.append((_HANDLE_RANK, at, at + 1 + len(name_text), HANDLE_TOKEN,
                               "handle:" + name_text.decode()))  # fmt: skip
@@ -566,8 +707,9 @@ def _replace_spans(text: str, spans: list[_Span]) -> str:
     pos = 0
     for start, end, token, _ in spans:
         parts.append(text[pos:start])
-        left = " " if start > 0 and text[start - 1].isalnum() else ""
-        right = " " if end < len(text) and text[end].isalnum() else ""
+        # "@" and "$" count as letters: the word rules read them as "a" and "s" ("c@xurlx").
+        left = " " if start > 0 and (text[start - 1].isalnum() or text[start - 1] in "@$") else ""
+        right = " " if end < len(text) and (text[end].isalnum() or text[end] in "@$") else ""
         parts.append(f"{left}{token}{right}")
         pos = end
     parts.append(text[pos:])
@@ -598,6 +740,8 @@ def mask_contacts(text: str) -> str:
     >>> mask_contacts("text five 8 seven 5 five 5 zero one 4 three")
     'text xphoneobfx'
     """
+    # Spans index the text with its mojibake repaired (the repair changes its length).
+    text = _repair_encoding(text)
     return _replace_spans(text, _analyse(text).spans)
 
 
@@ -605,7 +749,10 @@ def extract_contacts(text: str) -> list[str]:
     """Return the canonical contact keys found in ``text``, to link ads of one vendor.
 
     Obscured phone numbers (spaced or dotted digits, digit words, ``O`` for 0 and ``l``/``I``
-    for 1, fancy Unicode digits) give the same key as the plainly written number.
+    for 1, fancy Unicode digits) give the same key as the plainly written number. Numbers
+    outside North America (after "+" or "00", with a trunk "0" as in the UK, France,
+    Australia and Germany, or in the Mexican "55 1234 5678" grouping) are read with
+    ``phonenumbers``; their national and international spellings give one E.164 key.
 
     Parameters
     ----------
@@ -615,13 +762,16 @@ def extract_contacts(text: str) -> list[str]:
     Returns
     -------
     list of str
-        Sorted unique keys: ``"phone:<last 10 digits>"``, ``"email:<address>"`` and
-        ``"handle:<user name>"``, all lower-case.
+        Sorted unique keys: ``"phone:<10 digits>"`` (North America, as before),
+        ``"phone:+<E.164 digits>"`` (other countries: ``"phone:+442079460958"``),
+        ``"email:<address>"`` and ``"handle:<user name>"``, all lower-case.
 
     Examples
     --------
     >>> extract_contacts("587.555.0143 / five 8 seven 5 five 5 O l 4 3, Mia@Example.com")
     ['email:mia@example.com', 'phone:5875550143']
+    >>> extract_contacts("020 7946 0958 or +44 20 7946 0958")
+    ['phone:+442079460958']
     """
     return _contact_keys(_analyse(text))
 

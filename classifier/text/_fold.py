@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import functools
 import re
 import threading
 import unicodedata
@@ -39,6 +40,15 @@ class _CharTable(dict):
 
 # Letters whose library mapping differs from how ads use them ("hᥱᥣᥣo", "ᥒᥲmᥱ").
 _FOLD_OVERRIDES = {"ᥣ": "l", "ᥲ": "a"}
+# Letters and symbols named after the Latin letter they draw: small capitals ("ꞯ"), squared
+# and negative squared or circled letters ("🅂", "🆇", "🅐"), parenthesized ones ("⒮").
+_LATIN_NAME = re.compile(r"\bLATIN (?:CAPITAL |SMALL )?LETTER (?:SMALL CAPITAL )?([A-Z])$")
+
+
+def _latin_by_name(ch: str) -> str | None:
+    """Return the lower-case Latin letter that ``ch`` is named after, if any."""
+    m = _LATIN_NAME.search(unicodedata.name(ch, ""))
+    return m.group(1).lower() if m else None
 
 
 def _fold_char(ch: str) -> str:
@@ -56,7 +66,10 @@ def _fold_char(ch: str) -> str:
         return ""
     nfkc = unicodedata.normalize("NFKC", ch)
     if nfkc.isascii() and nfkc.strip():
-        # Math alphanumerics, full-width and circled letters, ligatures, "…".
+        # Math alphanumerics, full-width and circled letters, ligatures, "…"; parenthesized
+        # letters and digits ("⒮", "⑴") lose their brackets.
+        if len(nfkc) == 3 and nfkc[0] == "(" and nfkc[2] == ")" and nfkc[1].isalnum():
+            nfkc = nfkc[1]
         return nfkc.lower()
     if cat[0] in "LN":
         digit = unicodedata.digit(ch, None)
@@ -65,15 +78,26 @@ def _fold_char(ch: str) -> str:
         if unicodedata.east_asian_width(ch) in "WF":
             # Ideographs imitate no Latin letter: transliterate them to separate words.
             return f" {unidecode(ch).strip().lower()} "
+        # Accented Latin letters lose their accents ("ó" -> "o": decancer reads it as "p").
+        base = unicodedata.normalize("NFKD", ch)[0]
+        if base.isascii() and base.isalpha():
+            return base.lower()
         # decancer maps look-alikes by shape ("я" -> "r", "ω" -> "w"), as ads use them, where
         # unidecode transliterates by sound ("я" -> "ia").
         cured = str(decancer_py.parse(ch))
         if cured and cured.isascii() and cured.isalnum():
             return cured
+        letter = _latin_by_name(ch)
+        if letter:
+            return letter
         translit = unidecode(ch).strip().lower()
         return translit if translit.isalnum() else " "
     if cat == "Sc":
         return " $ "
+    if cat == "So":
+        letter = _latin_by_name(ch)
+        if letter:
+            return letter
     if cat[0] == "P":
         translit = unidecode(ch)
         # Keep ASCII punctuation ("’" -> "'", "–" -> "-"), never words ("♡" -> "hearts").
@@ -132,7 +156,9 @@ def _fold_run(run: str) -> tuple[str, str]:
         entry = (run.translate(_SKELETON_TABLE), folded.translate(_FOLD_TABLE))
         if len(_run_cache) >= _CACHE_SIZE:
             _run_cache.clear()
-        _run_cache[run] = entry
+        # Runs with mojibake stay out of the cache: a cached run is known to hold none.
+        if not _MOJIBAKE.search(run):
+            _run_cache[run] = entry
     return entry
 
 
@@ -141,6 +167,47 @@ def _fold(text: str) -> str:
     if text.isascii():
         return text
     return _NON_ASCII_RUN.sub(lambda m: _fold_run(m.group())[1], text)
+
+
+# Mojibake: UTF-8 bytes read as Windows-1252 or Latin-1 show a lead byte "Â".."ô" followed by a
+# continuation byte, 0x80-0xBF, as Latin-1 or Windows-1252 draws it ("Ã©", "ðŸŒ¹").
+_CP1252_CONTINUATION = bytes(range(0x80, 0xC0)).decode("cp1252", "ignore")
+_MOJIBAKE = re.compile("[\xc2-\xf4][\x80-\xbf" + re.escape(_CP1252_CONTINUATION) + "]")
+# The mojibake of a no-break space or "à" ("Â\xa0", "Ã\xa0"), looked for before the no-break
+# spaces are replaced.
+_NBSP_MOJIBAKE = re.compile("[\xc2-\xf4]\xa0")
+
+
+@functools.cache
+def _ftfy_config():
+    """ftfy's encoding repair only: no quote, width, line-break or normalisation changes.
+
+    ftfy is imported here, on the first text with mojibake: its import costs ~50 ms.
+    """
+    import ftfy
+
+    return ftfy.TextFixerConfig(
+        unescape_html=False, remove_terminal_escapes=False, fix_latin_ligatures=False,
+        fix_character_width=False, uncurl_quotes=False, fix_line_breaks=False,
+        fix_surrogates=False, remove_control_chars=False, normalization=None, explain=False,
+    )  # fmt: skip
+
+
+def _fix_encoding(text: str) -> str:
+    import ftfy
+
+    return ftfy.fix_text(text, _ftfy_config())
+
+
+def _repair_encoding(text: str) -> str:
+    """Undo mojibake ("Ã°ÂŸÂŒÂ¹" -> "🌹"); ASCII text and text without its marks pass untouched.
+
+    Only ftfy's encoding repair runs (no quote, width or line-break changes), and only where
+    a lead byte is followed by a continuation byte, which ordinary accented text seldom has.
+    """
+    if text.isascii() or not _MOJIBAKE.search(text):
+        return text
+    return _fix_encoding(text)
 
 
 def _skeleton(text: str) -> tuple[str, str, list[tuple[int, int, str]]]:
@@ -154,14 +221,21 @@ def _skeleton(text: str) -> tuple[str, str, list[tuple[int, int, str]]]:
     if text.isascii():
         return text, text.lower(), []
     # The commonest non-ASCII characters, handled in C before the per-run work.
-    text = text.replace("\xa0", " ").replace("\u2019", "'")
-    if text.isascii():
-        return text, text.lower(), []
+    plain = text.replace("\xa0", " ").replace("\u2019", "'")
+    if plain.isascii():
+        return plain, plain.lower(), []
     # The ASCII codec finds the runs in C and calls the error handler once per run, where a
-    # regular-expression scan of the text costs more than all the runs together.
+    # regular-expression scan of the text costs more than all the runs together. The handler
+    # also tells whether a run looks like mojibake: only then is the text repaired (as it was
+    # written: "’" is part of some mojibake, "Å’").
     _local.runs = runs = []
-    skeleton = text.encode("ascii", _SKELETON_ERRORS).lower().decode("ascii")
-    return text, skeleton, runs
+    _local.mojibake = "\xa0" in text and _NBSP_MOJIBAKE.search(text) is not None
+    skeleton = plain.encode("ascii", _SKELETON_ERRORS).lower().decode("ascii")
+    if _local.mojibake:
+        repaired = _fix_encoding(text)
+        if repaired != text:
+            return _skeleton(repaired)
+    return plain, skeleton, runs
 
 
 def _skeleton_errors(error: UnicodeError) -> tuple[str, int]:
@@ -174,7 +248,12 @@ def _skeleton_errors(error: UnicodeError) -> tuple[str, int]:
         raise error
     start, end = error.start, error.end  # attributes of the error are slow to read
     run = error.object[start:end]
-    skeleton, folded = _run_cache.get(run) or _fold_run(run)
+    entry = _run_cache.get(run)
+    if entry is None:
+        if _MOJIBAKE.search(run):
+            _local.mojibake = True
+        entry = _fold_run(run)
+    skeleton, folded = entry
     _local.runs.append((start, end, folded))
     return skeleton, end
 

@@ -2,7 +2,9 @@
 
 Ads are written to slip past keyword filters and phone scrapers: fancy Unicode letters
 ("EXØTiC ƒяєαк", math-bold, full-width, small capitals), spaced letters ("s e x y"), leetspeak
-("s3xy"), digits written as words ("five 8 seven ..."), emoji as code, repeated letters. This
+("s3xy"), digits written as words ("five 8 seven ..."), emoji as code, repeated letters,
+invisible and combining marks, enclosed letters ("🅂🅴🆇🆈"), punctuation padding, mojibake
+("Ã°ÂŸÂŒÂ¹", repaired with ftfy's encoding fixes, for non-ASCII text only). This
 module undoes these so that the same ad written plainly and obfuscated gives nearly the same
 tokens, and replaces contact data with placeholder tokens so that no model vocabulary holds a
 phone number.

@@ -69,7 +69,7 @@ _SPACED_TRIGGER = re.compile(rb"\.a\.(?:a\.a\.|\.a\.\.a\.)")
 # Single letters (or digits) joined by one repeated separator: "s e x y", "s.e.x.y", "b_b_j".
 _SPACED = re.compile(
     r"[a-z0-9](?<![a-z0-9@$'][a-z0-9])(?P<sep> |[.*_~+/|-] ?)[a-z0-9](?:(?P=sep)[a-z0-9])+"
-    r"(?![a-z0-9@$'])"
+    r"(?![a-z0-9@$]|'(?![a-z]))"  # a contraction may follow: "w h o's", "d_o_n't"
 )
 
 
@@ -78,8 +78,17 @@ def _rejoin(m: re.Match) -> str:
     if sum(item.isalpha() for item in items) < 2:
         return m.group()  # "2 4 7", "1.5.0": numbers, not a word
     joined = "".join(items)
-    if m.group("sep") == " " and len(items) < 4 and joined.translate(_LEET) not in _words():
+    words = _words()
+    if m.group("sep") == " " and len(items) < 4 and joined.translate(_LEET) not in words:
         return m.group()  # "a b c", "u r a": ordinary short words
+    if (
+        m.group("sep") == " "
+        and items[0] in ("i", "a")
+        and len(items) > 4
+        and joined not in words
+        and joined[1:] in words
+    ):
+        return f"{items[0]} {joined[1:]}"  # "i l o v e": "i" is a word of its own
     return joined
 
 
@@ -216,6 +225,18 @@ def _apply_edits(text: str, edits: list[tuple[int, int, str]]) -> str:
 _LETTER_RUN = re.compile(r"([a-z])\1{2,}")
 
 
+@cache
+def _word_counts() -> dict[str, int]:
+    """Corpus counts of the words that differ only by a doubled letter ("hot", "hoot").
+
+    See ``classifier/data/normalize/README.md``: they choose between such words when a
+    stretched letter is undone ("hooot" -> "hot", "goood" -> "good").
+    """
+    path = resources.files("classifier") / "data" / "normalize" / "word_counts.txt.gz"
+    with path.open("rb") as raw, gzip.open(raw, "rt", encoding="utf-8") as f:
+        return {word: int(count) for word, count in (line.split("\t") for line in f)}
+
+
 @lru_cache(maxsize=_CACHE_SIZE)
 def _unelongate(word: str) -> str:
     pieces = _LETTER_RUN.split(word)  # [text, letter, text, letter, ..., text]
@@ -224,13 +245,29 @@ def _unelongate(word: str) -> str:
         return word
     words = _words()
     # Prefer a triple ("xxxx" -> "xxx", "bbbbj" -> "bbbj": no English word has one), then a
-    # double letter ("goood" -> "good"), then a single one ("sooo" -> "so"). With no word
-    # found, keep a run of three (abbreviations: "ddd", "bbb") and shorten longer ones.
-    for counts in itertools.product(*([3, 2, 1] for _ in runs)):
+    # word with a double or single letter: at the end of the word the double ("tooo" -> "too",
+    # "sooo" -> "so"), inside it the commoner word ("goood" -> "good", "hooot" -> "hot").
+    for counts in itertools.product(*([3] for _ in runs)):
         candidate = _assemble(pieces, counts)
         if candidate in words:
             return candidate
-    return _assemble(pieces, [3 if n == 3 else 1 for n in runs])
+    found = [
+        candidate
+        for counts in itertools.product(*([2, 1] for _ in runs))
+        if (candidate := _assemble(pieces, counts)) in words
+    ]
+    if found:
+        if not pieces[-1]:
+            return found[0]  # a stretched last letter keeps a double: "tooo" -> "too"
+        known = _word_counts()
+        return max(found, key=lambda w: known.get(w, 0))  # max keeps the first of ties
+    # No word found: keep a run of three consonants (abbreviations: "ddd", "bbb"), shorten
+    # other runs ("facetiiime" -> "facetime", "piiics" -> "pics").
+    letters = pieces[1::2]
+    if len(runs) == 1 and not pieces[0] and not pieces[2]:
+        return _assemble(pieces, [3 if runs[0] == 3 else 1])  # one letter only: "aaa", "xxxx"
+    counts = [3 if n == 3 and c not in "aeiouy" else 1 for n, c in zip(runs, letters, strict=True)]
+    return _assemble(pieces, counts)
 
 
 def _assemble(pieces: list[str], counts: Iterable[int]) -> str:
@@ -275,6 +312,28 @@ def _repeats(text: str, words: frozenset[bytes]) -> str:  # noqa: ARG001
     return _apply_edits(text, _repeat_edits(text, text.encode("ascii", "replace")))
 
 
+# Punctuation standing alone between words, as padding ("new ... in ★ town": "★" folds to
+# "*"), once repeats are squeezed. "&", "/", "$", "+", ":" and "," carry meaning: kept. The
+# view maps padding marks to "p" and blanks to " ", so that one ``bytes.find`` locates them.
+_PADDING_VIEW = _byte_table(lambda c: ord("p") if c in b".*|~!?_-" else 32 if c == 32 else 0)
+
+
+def _padding(text: str, words: frozenset[bytes]) -> str:  # noqa: ARG001
+    """Punctuation padding between words is dropped ("new ... in town" -> "new in town")."""
+    view = text.encode("ascii", "replace").translate(_PADDING_VIEW)
+    pos = view.find(b" p ")
+    if pos < 0:
+        return text
+    parts = []
+    last = 0
+    while pos >= 0:
+        parts.append(text[last : pos + 1])
+        last = pos + 3  # the mark and the blank after it
+        pos = view.find(b" p ", pos + 2)
+    parts.append(text[last:])
+    return "".join(parts)
+
+
 def _blanks(text: str, words: frozenset[bytes]) -> str:  # noqa: ARG001
     """White space squeezed to single blanks."""
     # Tabs and newlines, tested on bytes first: ``str.isprintable`` costs three times more.
@@ -294,6 +353,7 @@ WORD_STEPS: tuple[tuple[str, Callable[[str, frozenset[bytes]], str]], ...] = (
     ("leet", _leet),
     ("dollar_s", _dollar_s),
     ("repeats", _repeats),
+    ("padding", _padding),
     ("blanks", _blanks),
 )
 

@@ -27,7 +27,14 @@ from classifier.text._contacts import (
     extract_contacts,
     mask_contacts,
 )
-from classifier.text._fold import _NON_ASCII_RUN, _fold, _fold_run, _skeleton
+from classifier.text._fold import (
+    _MOJIBAKE,
+    _NON_ASCII_RUN,
+    _fold,
+    _fold_run,
+    _repair_encoding,
+    _skeleton,
+)
 from classifier.text._normalize import (
     TextNormalizer,
     _fold_edits,
@@ -45,6 +52,7 @@ from classifier.text._words import (
     _LEET_TRIGGER,
     _SPACED_TRIGGER,
     _SPACED_TRIGGERS,
+    _padding,
     _repeat_edits,
     _unelongate,
 )
@@ -77,6 +85,10 @@ def tokens(text: str) -> list[str]:
         ("café señorita", "cafe senorita"),
         ("s⃣n⃣e⃣a⃣k⃣ a⃣w⃣a⃣y⃣", "sneak away"),  # keycap marks on letters
         ("s\u200bexy\u00a0girl", "sexy girl"),  # zero-width and no-break spaces
+        ("🅂🅴🆇🆈 ⒮⒠⒳⒴ 🅐🅑", "sexy sexy ab"),  # squared, negative squared, parenthesized
+        ("ᴄᴀʟʟ ꞯᴜɪᴄᴋ", "call quick"),  # small capital Q has no look-alike in decancer
+        ("hótel bientôt", "hotel bientot"),  # accents dropped (decancer reads "ó" as "p")
+        ("s̶e̶x̶y̶ ṇẹẉ", "sexy new"),  # combining marks
         ("I\u2019m here", "i'm here"),
     ],
 )
@@ -144,6 +156,8 @@ def test_keycap_digits_are_digits_not_emoji():
         ("j o b offer", "job offer"),  # three letters: a dictionary word
         ("stop!!c-u-m here", "stop!cum here"),
         ("h 0 t", "hot"),  # spaced and leet
+        ("see w_h_o's here, y.o.u'll love", "see who's here, you'll love"),  # contractions
+        ("I l o v e you", "i love you"),  # "I" stays a word
     ],
 )
 def test_spaced_letters_are_rejoined(text, expected):
@@ -188,6 +202,8 @@ def test_prices_and_codes_are_not_leeted(text):
         ("outcalll heyyy", "outcall hey"),
         ("sexxxy", "sexy"),
         ("bbbj xxx xxxx", "bbbj xxx xxx"),  # abbreviations keep their triple letter
+        ("hooot mooore reeed", "hot more red"),  # the commoner word, not "hoot", "moore"
+        ("piiics facetiiime aaa+", "pics facetime aaa+"),  # unknown words lose vowel runs
         ("38ddd", "38ddd"),
         ("wow!!!! ok?? yes...", "wow! ok? yes."),
         ("  lots   of\tspace \n here ", "lots of space here"),
@@ -506,6 +522,8 @@ def phones_in_groups_reference(groups: list, sb: bytes, text: str) -> list:
                 spans.append((start, end, PHONE_TOKEN, None))
         elif sum(sizes) >= 7 and 2 * sum(size == 1 for size in sizes) >= len(sizes):
             spans.append((start, end, PHONE_OBF_TOKEN, None))
+        elif sum(sizes) >= 7 and max(sizes) >= 4 and not set(sb[start:end]) & set(b"/:,;"):
+            spans.append((start, end, PHONE_TOKEN, None))
     return spans
 
 
@@ -525,7 +543,12 @@ def test_phone_groups_match_the_window_by_window_search(sb):
 
 def skeleton_reference(text: str) -> tuple[str, str, list[tuple[int, int, str]]]:
     """:func:`_skeleton` written with a regular-expression scan of the non-ASCII runs."""
-    text = text.replace("\xa0", " ").replace("\u2019", "'")
+    plain = text.replace("\xa0", " ").replace("\u2019", "'")
+    if _MOJIBAKE.search(plain) or re.search("[\xc2-\xf4]\xa0", text):
+        repaired = _repair_encoding(text)
+        if repaired != text:
+            return skeleton_reference(repaired)
+    text = plain
     parts, runs, pos = [], [], 0
     for m in _NON_ASCII_RUN.finditer(text):
         skeleton, folded = _fold_run(m.group())
@@ -537,7 +560,7 @@ def skeleton_reference(text: str) -> tuple[str, str, list[tuple[int, int, str]]]
 
 
 UNICODE_PIECES = ("a", "B", "5", " ", ".", "\xa0", "\u2019", "é", "𝐒", "ｈ", "ɢ", "я", "𝟓", "🌹",
-                  "👍🏽", "3️⃣", "\u200b", "情", "♡", "€", "\t")  # fmt: skip
+                  "👍🏽", "3️⃣", "\u200b", "情", "♡", "€", "\t", "Ã", "°", "ðŸŒ¹", "Â")  # fmt: skip
 
 
 @settings(max_examples=300, deadline=None)
@@ -690,3 +713,11 @@ def test_normalize_and_extract_equals_the_two_functions():
         # Compare without printing: the ads hold real contact data.
         assert normalize_and_extract(text) == (normalize_text(text),
                                                extract_contacts(text)), f"ad {i}"
+
+
+@settings(max_examples=500, deadline=None)
+@given(fragments("a", "bc", " ", "  ", ".", "-", "*", "|", "!", "&", "$", "/", "emoji_rose"))
+def test_padding_matches_the_regex_rule(text):
+    # Reference: every padding mark with a blank on both sides goes; blanks are squeezed after.
+    expected = re.sub(r"(?<= )[.*|~!?_-](?= )", "", text)
+    assert re.sub(" +", " ", _padding(text, frozenset())) == re.sub(" +", " ", expected)

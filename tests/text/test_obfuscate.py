@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-from obfuscate import ALL_KINDS, obfuscate
+from obfuscate import ALL_KINDS, EVERY_KIND, NEW_KINDS, obfuscate
 
 from classifier.text._contacts import _analyse, extract_contacts
 from classifier.text._normalize import normalize_text
@@ -89,6 +89,31 @@ def test_phone_numbers_are_obscured_and_still_linked(seed):
     assert out.replace(out[out.index("call") + 5 : out.index(" for incall")], "X") == (
         AD.replace("587-555-0143", "X")
     )
+
+
+@pytest.mark.parametrize("kind", ["zero_width", "combining", "enclosed", "confusable"])
+@pytest.mark.parametrize("seed", range(4))
+def test_new_letter_tricks_fold_back(kind, seed):
+    out = obfuscate(AD, seed=seed, kinds=[kind], rate=1.0)
+    assert not out.isascii()
+    assert normalize_text(out) == normalize_text(AD)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_padding_phone_formats_and_mojibake_keep_the_tokens(seed):
+    ad = AD + " 🌹🌹 ✨"
+    for kind in ("punctuation", "phone_format", "mojibake"):
+        out = obfuscate(ad, seed=seed, kinds=[kind], rate=1.0)
+        assert TOKEN.findall(normalize_text(out)) == TOKEN.findall(normalize_text(ad)), kind
+        assert extract_contacts(out) == extract_contacts(ad), kind
+    assert "Ã" in obfuscate(ad, seed=seed, kinds=["mojibake"]) or "ð" in obfuscate(
+        ad, seed=seed, kinds=["mojibake"]
+    )
+
+
+def test_every_kind_is_known():
+    assert EVERY_KIND == ALL_KINDS + NEW_KINDS
+    assert obfuscate(AD, seed=1, kinds=EVERY_KIND) != AD
 
 
 def test_emoji_are_inserted_between_words():
