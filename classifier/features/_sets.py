@@ -6,7 +6,6 @@ import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import FeatureUnion
 
-from classifier.features._indicators import IndicatorFeatures
 from classifier.features._names import (
     CHARS_BLOCK,
     DEFAULT_FEATURES,
@@ -17,9 +16,13 @@ from classifier.features._names import (
     RULES_BLOCK,
     WORDS_BLOCK,
 )
-from classifier.features._rules import RuleFeatures
-from classifier.features._tfidf import ContactMasker, WordTfidfVectorizer
-from classifier.text._normalize import TextNormalizer
+from classifier.features._transformers import (
+    ContactMasker,
+    IndicatorFeatures,
+    RuleFeatures,
+    TextNormalizer,
+    WordTfidfVectorizer,
+)
 
 
 def _word_vectorizer() -> WordTfidfVectorizer:

@@ -28,8 +28,8 @@ from classifier.text._contacts import (
     mask_contacts,
 )
 from classifier.text._fold import _NON_ASCII_RUN, _fold, _fold_run, _skeleton
+from classifier.text import TextNormalizer
 from classifier.text._normalize import (
-    TextNormalizer,
     _fold_edits,
     normalize_and_extract,
     normalize_text,
