@@ -19,8 +19,7 @@ from sklearn.utils.validation import check_is_fitted
 from classifier.features._indicators import _key, _matcher, indicator_feature_names, indicator_rows
 from classifier.features._ngrams import TfidfBlock, TfidfSettings
 from classifier.features._rules import _rules, rule_names, rule_rows
-from classifier.text._contacts import mask_contacts
-from classifier.text._normalize import normalize_text
+from classifier.text._normalize import mask_and_lower, normalize_text
 
 
 class _TextTransformer(TransformerMixin, BaseEstimator):
@@ -62,11 +61,6 @@ class TextNormalizer(_TextTransformer):
     def get_feature_names_out(self, input_features=None) -> np.ndarray:  # noqa: ARG002
         """One output "feature", the normalised text."""
         return np.asarray(["normalized_text"], dtype=object)
-
-
-def mask_and_lower(texts: Iterable[str]) -> list[str]:
-    """Contact data masked and text lower-cased: the baseline's only normalisation."""
-    return [mask_contacts(x).lower() for x in texts]
 
 
 class ContactMasker(_TextTransformer):

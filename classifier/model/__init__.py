@@ -13,9 +13,12 @@ __getattr__, __dir__, __all__ = _lazy.attach(
             "GroupedCalibratedClassifierCV",
             "PriorCorrectedLogisticRegression",
         ],
+        "_linear": ["LinearModel"],
         "_persistence": [
+            "ARRAYS_FILE",
             "MANIFEST_FILE",
             "PIPELINE_FILE",
+            "REFERENCE_TEXTS",
             "load_model",
             "read_manifest",
             "save_model",

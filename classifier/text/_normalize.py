@@ -32,7 +32,15 @@ C-level operations stand in: a codec error handler visits each run of non-ASCII 
 
 from __future__ import annotations
 
-from classifier.text._contacts import _analyse, _Analysis, _contact_keys, _replace_spans
+from collections.abc import Iterable
+
+from classifier.text._contacts import (
+    _analyse,
+    _Analysis,
+    _contact_keys,
+    _replace_spans,
+    mask_contacts,
+)
 from classifier.text._fold import _fold
 from classifier.text._tokens import _Span
 from classifier.text._words import WORD_STEPS, _apply_edits, _normalize_words
@@ -120,3 +128,9 @@ def _fold_edits(
         if pos < end:
             edits.append((pos, end, _fold(text[pos:end])))
     return edits
+
+
+def mask_and_lower(texts: Iterable[str]) -> list[str]:
+    """Contact data masked and text lower-cased: the only normalisation of the ``words``
+    baseline feature set (see :class:`~classifier.features.ContactMasker`)."""
+    return [mask_contacts(text).lower() for text in texts]
