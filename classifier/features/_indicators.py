@@ -16,6 +16,7 @@ and of the stated ages, are compiled into one regular expression, scanned once p
 
 from __future__ import annotations
 
+import copy
 import functools
 import hashlib
 import importlib.resources
@@ -159,8 +160,14 @@ def load_lexicon(path: str | Path | None = None) -> dict[str, dict]:
         has a capturing group or matches the empty string.
     """
     origin = "packaged indicators.toml" if path is None else str(path)
+    return copy.deepcopy(_validated(_lexicon_text(path), origin))
+
+
+@functools.lru_cache(maxsize=8)
+def _validated(text: str, origin: str) -> dict[str, dict]:
+    # Validating compiles every pattern: once per lexicon text (callers get copies).
     try:
-        lexicon = tomllib.loads(_lexicon_text(path))
+        lexicon = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ValueError(f"{origin}: {exc}") from exc
     _validate(lexicon, origin)
@@ -497,5 +504,9 @@ def indicators_from_features(
     return [[labels[c] for c in columns[a:b] if labels[c]] for a, b in pairwise(ptr)]
 
 
-#: Indicator names of the packaged lexicon, in feature order.
-INDICATOR_NAMES: list[str] = list(load_lexicon())
+def __getattr__(name: str):
+    # INDICATOR_NAMES, the indicator names of the packaged lexicon in feature order, is read
+    # on first use: validating the lexicon costs start-up that scoring pays only once.
+    if name == "INDICATOR_NAMES":
+        return list(load_lexicon())
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -84,20 +84,52 @@ class _NgramIndex:
                     columns.append(_UNKNOWN)
                 phrase = transitions[key]
             columns[phrase] = column
-        self.words = words
+        keys = np.fromiter(transitions, dtype=np.int64, count=len(transitions))
+        children = np.fromiter(transitions.values(), dtype=np.int64, count=len(transitions))
+        order = np.argsort(keys)
+        self._set(list(words), keys[order], children[order], np.array(columns, dtype=np.int64),
+                  ascii_tokens)
+
+    def _set(self, words: list[str], sorted_keys: np.ndarray, sorted_children: np.ndarray,
+             columns: np.ndarray, ascii_tokens: bool) -> None:
+        self.words = {word: i for i, word in enumerate(words)}
         # The ASCII tokeniser splits bytes: looking them up saves decoding every text.
-        self.ascii_words = {w.encode("ascii"): i for w, i in words.items() if w.isascii()}
+        self.ascii_words = {w.encode("ascii"): i for w, i in self.words.items() if w.isascii()}
         if ascii_tokens:
             # Such tokens can be in no n-gram: the default pattern needs two characters.
             self.ascii_words.update(dict.fromkeys([bytes([b]) for b in _WORD_BYTES], _SHORT))
-        self.n_words = n_words
-        keys = np.fromiter(transitions, dtype=np.int64, count=len(transitions))
-        order = np.argsort(keys)
-        self.sorted_keys = keys[order]
-        # The last child, picked for a missing key, is _UNKNOWN.
-        self.children = np.array([*transitions.values(), _UNKNOWN], dtype=np.int64)
-        self.sorted_children = self.children[:-1][order]
-        self.columns = np.array(columns, dtype=np.int64)
+        self.n_words = len(words)
+        self.sorted_keys = sorted_keys
+        self.sorted_children = sorted_children
+        self.columns = columns
+
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        """The index as arrays, to store beside the vocabulary (building it takes longer)."""
+        words = "\n".join(self.words).encode()
+        return {"words": np.frombuffer(words, dtype=np.uint8), "keys": self.sorted_keys,
+                "children": self.sorted_children, "columns": self.columns}
+
+    @classmethod
+    def from_arrays(cls, arrays: dict[str, np.ndarray], n_terms: int,
+                    ascii_tokens: bool) -> _NgramIndex:
+        """The index :meth:`to_arrays` stored, checked to index only what exists."""
+        text = arrays["words"].astype(np.uint8).tobytes().decode("utf-8")
+        words = text.split("\n") if text else []
+        keys, children, columns = (arrays[k].astype(np.int64)
+                                   for k in ("keys", "children", "columns"))
+        valid = (
+            keys.ndim == children.ndim == columns.ndim == 1
+            and keys.shape == children.shape
+            and len(columns) >= len(words)
+            and bool(np.all(np.diff(keys) > 0))
+            and bool(np.all((children >= 0) & (children < len(columns))))
+            and bool(np.all((columns >= _UNKNOWN) & (columns < n_terms)))
+        )
+        if not valid:
+            raise ValueError("inconsistent n-gram index")
+        index = cls.__new__(cls)
+        index._set(words, keys, children, columns, ascii_tokens)
+        return index
 
     @cached_property
     def _hashed_keys(self):
@@ -169,7 +201,8 @@ class TfidfBlock:
     settings : TfidfSettings
     """
 
-    def __init__(self, terms: list[str], idf: np.ndarray | None, settings: TfidfSettings):
+    def __init__(self, terms: list[str], idf: np.ndarray | None, settings: TfidfSettings,
+                 index: dict[str, np.ndarray] | None = None):
         if settings.analyzer not in ANALYZERS:
             raise ValueError(f"analyzer {settings.analyzer!r} is not supported")
         if settings.norm not in ("l2", None):
@@ -178,6 +211,7 @@ class TfidfBlock:
         self.idf = idf
         self.settings = settings
         self.dtype = np.dtype(settings.dtype)
+        self._stored_index = index
 
     @cached_property
     def vocabulary(self) -> dict[str, int]:
@@ -185,7 +219,14 @@ class TfidfBlock:
 
     @cached_property
     def _index(self) -> _NgramIndex:
+        if self._stored_index is not None:
+            return _NgramIndex.from_arrays(self._stored_index, len(self.terms),
+                                           self._ascii_tokens)
         return _NgramIndex(self.vocabulary, self.settings.ngram_range, self._ascii_tokens)
+
+    def index_arrays(self) -> dict[str, np.ndarray] | None:
+        """The word n-gram index as arrays (``None`` for character n-grams)."""
+        return self._index.to_arrays() if self.settings.analyzer == "word" else None
 
     @property
     def _ascii_tokens(self) -> bool:

@@ -83,6 +83,10 @@ def _prefilter(patterns: list[str]) -> str | None:
     return prefilter
 
 
+# Batches of at least this many texts are prefiltered with RE2.
+_PREFILTER_BATCH = 64
+
+
 def rule_rows(texts: list[str], rules: str = "chainbreaker_rules") -> Rows:
     """One binary column per rule of a packaged rule file (see :class:`RuleFeatures`).
 
@@ -91,11 +95,13 @@ def rule_rows(texts: list[str], rules: str = "chainbreaker_rules") -> Rows:
     Python's regex then searches only the ASCII ads where that found something, from where it
     did, and the other ads. The result is that of searching every ad with Python's regex.
     """
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
     _, patterns = _rules(rules)
-    prefilters = _prefilters(rules)
+    # The prefilters pay off on batches; on a few texts (``--text``, ``explain``) they would
+    # cost more start-up (pyarrow, RE2 compilation) than they save.
+    prefilters = _prefilters(rules) if len(texts) >= _PREFILTER_BATCH else (None,) * len(patterns)
+    if any(prefilters):
+        import pyarrow as pa
+        import pyarrow.compute as pc
     dense = np.zeros((len(texts), len(patterns)), dtype=np.float64)
     if texts and any(prefilters):
         # RE2's \w is ASCII only: other texts are left out here and searched in full.

@@ -42,10 +42,13 @@ class Block:
     #: ``tfidf``: the vocabulary (column order) and idf (or ``None``).
     terms: list[str] | None = None
     idf: np.ndarray | None = None
+    #: ``tfidf`` of words: the n-gram index stored with the model (built when ``None``).
+    index: dict[str, np.ndarray] | None = None
 
     @cached_property
     def tfidf(self) -> TfidfBlock:
-        return TfidfBlock(self.terms, self.idf, TfidfSettings.from_json(self.params))
+        return TfidfBlock(self.terms, self.idf, TfidfSettings.from_json(self.params),
+                          self.index)
 
     def transform(self, texts: list[str]) -> Rows:
         if self.kind == "tfidf":

@@ -5,7 +5,9 @@ A model directory (format 2) holds two files:
 - ``model.npz``: numpy arrays only (``np.savez_compressed``; read with
   ``allow_pickle=False``, so nothing in it can run): ``coef``, and per TF-IDF block ``i``
   ``block<i>_terms`` (its vocabulary in column order, UTF-8, one term per line) and
-  ``block<i>_idf``; an isotonic calibration adds ``calibration_x`` and ``calibration_y``.
+  ``block<i>_idf``, and for word n-grams their lookup index ``block<i>_index_words``,
+  ``_keys``, ``_children``, ``_columns`` (see :class:`~classifier.features._ngrams.TfidfBlock`;
+  stored because building it takes longer than reading it); an isotonic calibration adds ``calibration_x`` and ``calibration_y``.
 - ``manifest.json``: provenance, threshold, metrics, library versions, the SHA-256 of
   ``model.npz``, the model's structure (``model``: normaliser, feature blocks with their
   settings, lexicon and rule-file hashes, intercept, prior shift, calibration) and
@@ -124,15 +126,23 @@ def save_model(model: Model, path: str | Path) -> Path:
 
     Returns the directory. Refuses to save a model whose vocabulary holds contact data.
     """
-    from classifier.model._train import _PERSONAL
+    from classifier.model._train import _PERSONAL, find_personal_data
 
     path = Path(path)
-    linear = model.linear
-    leaks = [t for b in linear.blocks if b.kind == "tfidf" for t in b.terms if _PERSONAL.search(t)]
+    pipeline = model.__dict__.get("_pipeline")
+    if pipeline is not None:  # checked first: any pipeline, even one not storable as data
+        leaks = find_personal_data(pipeline)
+    else:
+        leaks = [t for b in model.linear.blocks if b.kind == "tfidf" for t in b.terms
+                 if _PERSONAL.search(t)]
     if leaks:
         raise ModelError(
             f"refusing to save: {len(leaks)} vocabulary entries look like contact data"
         )
+    try:
+        linear = model.linear
+    except ValueError as exc:
+        raise ModelError(f"cannot save: {exc}") from exc
     structure, arrays = _to_data(linear)
     buffer = io.BytesIO()
     np.savez_compressed(buffer, **arrays)
@@ -175,6 +185,9 @@ def _to_data(linear: LinearModel) -> tuple[dict, dict[str, np.ndarray]]:
                                                       dtype=np.uint8)
             if block.idf is not None:
                 arrays[f"block{i}_idf"] = np.asarray(block.idf)
+            # Building the word n-gram index takes longer than reading it.
+            for key, array in (block.tfidf.index_arrays() or {}).items():
+                arrays[f"block{i}_index_{key}"] = array
         elif block.kind == "indicators":
             entry["lexicon_sha256"] = lexicon_sha256(block.params.get("lexicon_path"))
         else:
@@ -351,7 +364,11 @@ def _from_data(structure: dict, arrays: dict[str, np.ndarray], file: Path) -> Li
                 idf = arrays.get(f"block{i}_idf")
                 if settings.use_idf and (idf is None or len(idf) != len(terms)):
                     raise ValueError(f"block {name!r}: idf does not match the vocabulary")
-                blocks.append(Block(name, kind, settings.as_json(), terms, idf))
+                index = {key: arrays[f"block{i}_index_{key}"]
+                         for key in ("words", "keys", "children", "columns")
+                         if f"block{i}_index_{key}" in arrays}
+                blocks.append(Block(name, kind, settings.as_json(), terms, idf,
+                                    (index or None) if len(index) in (0, 4) else {}))
                 continue
             if kind == "indicators":
                 lexicon = params.get("lexicon_path")

@@ -4,7 +4,8 @@ scikit-learn is imported only to build or fit a pipeline: a loaded model scores 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -58,48 +59,66 @@ def make_pipeline(
     return Pipeline([*make_features(features), (CLASSIFIER_STEP, clf)])
 
 
+class _Derived:
+    """A :class:`Model` field that, when not given, is derived from the other fields on
+    first read (a dataclass field whose default is this descriptor)."""
+
+    def __init__(self, build: Callable[[Model], object]):
+        self.build = build
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.attr = f"_{name}"
+
+    def __get__(self, obj: Model | None, owner: type | None = None):
+        if obj is None:
+            return None  # the field's default
+        value = obj.__dict__.get(self.attr)
+        if value is None:
+            value = obj.__dict__[self.attr] = self.build(obj)
+        return value
+
+    def __set__(self, obj: Model, value) -> None:
+        obj.__dict__[self.attr] = value
+
+
+def _linear_of(model: Model) -> LinearModel:
+    from classifier.model._linear import LinearModel
+
+    return LinearModel.from_pipeline(model.__dict__["_pipeline"])
+
+
+def _pipeline_of(model: Model) -> Pipeline:
+    params = model.manifest.get("params", {})
+    return model.linear.to_pipeline(C=params.get("C", 4.0), seed=params.get("seed", 0))
+
+
+@dataclass(eq=False)
 class Model:
     """A fitted model, its operating threshold and its manifest (provenance and metrics).
 
-    The model is held as data (:attr:`linear`: arrays a model directory stores and scoring
-    runs, without scikit-learn) and/or as a fitted scikit-learn pipeline (:attr:`pipeline`);
-    either is derived from the other when first asked for.
+    The model is held as data (:attr:`linear`: the arrays a model directory stores and
+    scoring runs, without scikit-learn) and/or as a fitted scikit-learn pipeline
+    (:attr:`pipeline`); either is derived from the other when first read.
     """
 
-    def __init__(self, pipeline: Pipeline | None = None, threshold: float = 0.5,
-                 manifest: dict | None = None, cv_predictions: pd.DataFrame | None = None,
-                 *, linear: LinearModel | None = None):
-        if pipeline is None and linear is None:
+    #: The fitted scikit-learn pipeline (rebuilt from :attr:`linear` for a loaded model).
+    pipeline: Pipeline = _Derived(_pipeline_of)
+    threshold: float = 0.5
+    manifest: dict = field(default_factory=dict)
+    #: Out-of-fold scores of the training data that chose the threshold (columns ``label``,
+    #: ``score``, ``group``, ``fold``), set by :func:`train` for model cards and evaluation;
+    #: never saved, so ``None`` for a loaded model.
+    cv_predictions: pd.DataFrame | None = field(default=None, repr=False)
+    #: The model as data (vocabularies, idf, coefficients, ...), which scoring runs.
+    linear: LinearModel = _Derived(_linear_of)
+
+    def __post_init__(self) -> None:
+        if self.__dict__.get("_pipeline") is None and self.__dict__.get("_linear") is None:
             raise ValueError("give a fitted pipeline or its LinearModel")
-        self._pipeline = pipeline
-        self._linear = linear
-        self.threshold = float(threshold)
-        self.manifest = {} if manifest is None else manifest
-        #: Out-of-fold scores of the training data that chose the threshold (columns
-        #: ``label``, ``score``, ``group``, ``fold``), set by :func:`train` for model cards
-        #: and evaluation; never saved, so ``None`` for a loaded model.
-        self.cv_predictions = cv_predictions
+        self.threshold = float(self.threshold)
 
     def __repr__(self) -> str:
         return f"Model(model_id={self.model_id!r}, threshold={self.threshold!r})"
-
-    @property
-    def linear(self) -> LinearModel:
-        """The model as data (vocabularies, idf, coefficients, ...), which scoring runs."""
-        if self._linear is None:
-            from classifier.model._linear import LinearModel
-
-            self._linear = LinearModel.from_pipeline(self._pipeline)
-        return self._linear
-
-    @property
-    def pipeline(self) -> Pipeline:
-        """The fitted scikit-learn pipeline (rebuilt from the data of a loaded model)."""
-        if self._pipeline is None:
-            params = self.manifest.get("params", {})
-            self._pipeline = self.linear.to_pipeline(C=params.get("C", 4.0),
-                                                     seed=params.get("seed", 0))
-        return self._pipeline
 
     @cached_property
     def scorer(self) -> Scorer:

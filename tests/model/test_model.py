@@ -22,7 +22,7 @@ from classifier import (
     save_model,
     train,
 )
-from classifier.model._persistence import PIPELINE_FILE
+from classifier.model._persistence import ARRAYS_FILE
 from classifier.model._pipeline import grouped_folds
 from classifier.model._train import find_personal_data, vocabulary
 
@@ -211,6 +211,6 @@ def test_chainbreaker_model_file_holds_no_phone_number(chainbreaker_model, tmp_p
     """No phone number of the training ads appears anywhere in the saved model file."""
     model, phones = chainbreaker_model
     save_model(model, tmp_path / "model")
-    saved = (tmp_path / "model" / PIPELINE_FILE).read_bytes()
+    saved = (tmp_path / "model" / ARRAYS_FILE).read_bytes()
     count = _leaked(saved + _zip_contents(saved), phones)
     assert count == 0, f"{count} phone numbers in the saved model file"
