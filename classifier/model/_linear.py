@@ -195,7 +195,7 @@ class LinearModel:
                    prior_shift=float(getattr(linear, "prior_shift_", 0.0)),
                    calibration=calibration)
 
-    def to_pipeline(self, C: float = 4.0, seed: int = 0):
+    def to_pipeline(self, C: float = 4.0, seed: int = 0, threshold: float = 0.5):
         """The fitted scikit-learn pipeline this data describes (imports scikit-learn)."""
         from sklearn.calibration import _CalibratedClassifier, _SigmoidCalibration
         from sklearn.isotonic import IsotonicRegression
@@ -227,7 +227,7 @@ class LinearModel:
                 if block.idf is not None:
                     step.idf_ = block.idf
             blocks.append((block.name, step))
-        linear = PriorCorrectedLogisticRegression(C=C, random_state=seed)
+        linear = PriorCorrectedLogisticRegression(C=C, random_state=seed, threshold=threshold)
         linear.classes_ = np.array([0, 1])
         linear.coef_ = self.coef.reshape(1, -1).copy()
         linear.intercept_ = np.array([self.intercept])
@@ -247,7 +247,8 @@ class LinearModel:
                 calibrator.X_min_, calibrator.X_max_ = float(x.min()), float(x.max())
                 calibrator.increasing_ = True
                 calibrator._build_f(x, y)
-            clf = GroupedCalibratedClassifierCV(linear, method=method, cv=5, ensemble=False)
+            clf = GroupedCalibratedClassifierCV(linear, method=method, cv=5, ensemble=False,
+                                                threshold=threshold)
             clf.classes_ = linear.classes_
             clf.calibrated_classifiers_ = [
                 _CalibratedClassifier(linear, [calibrator], method=method,

@@ -89,7 +89,8 @@ def _linear_of(model: Model) -> LinearModel:
 
 def _pipeline_of(model: Model) -> Pipeline:
     params = model.manifest.get("params", {})
-    return model.linear.to_pipeline(C=params.get("C", 4.0), seed=params.get("seed", 0))
+    return model.linear.to_pipeline(C=params.get("C", 4.0), seed=params.get("seed", 0),
+                                    threshold=model.threshold)
 
 
 @dataclass(eq=False)
@@ -150,8 +151,45 @@ def grouped_folds(y: np.ndarray, groups: np.ndarray, folds: int, seed: int) -> l
                 f"{folds} folds need at least {folds} groups of near-duplicate ads in each "
                 f"class; class {label} has {n_groups}: use fewer folds or more data"
             )
-    from sklearn.model_selection import StratifiedGroupKFold
+    return stratified_group_folds(y, groups, folds, seed)
 
-    cv = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=seed)
-    return list(cv.split(np.zeros(len(y)), y, groups))
 
+def stratified_group_folds(y, groups, n_splits: int, seed: int | None) -> list:
+    """(train, test) indices of ``n_splits`` stratified folds that keep groups together.
+
+    The algorithm of scikit-learn's ``StratifiedGroupKFold(shuffle=True)`` as of version 1.8,
+    kept here so that folds, and with them the out-of-fold scores that choose a model's
+    threshold, are the same with every supported scikit-learn version: up to 1.7 its shuffle
+    reordered the groups' class counts without their groups (a bug fixed in 1.8), which gave
+    other folds and moved the default model's threshold from 0.575 to 0.533. Groups are
+    shuffled with ``numpy.random.RandomState(seed)`` (a stream numpy keeps stable), sorted by
+    how unevenly their ads spread over the classes, and each is put in the fold where the
+    class proportions stay most even (the least populated fold on ties).
+    """
+    y = np.asarray(y)
+    _, y_inv, y_cnt = np.unique(y, return_inverse=True, return_counts=True)
+    _, groups_inv, groups_cnt = np.unique(np.asarray(groups), return_inverse=True,
+                                          return_counts=True)
+    counts = np.zeros((len(groups_cnt), len(y_cnt)))
+    np.add.at(counts, (groups_inv, y_inv), 1)
+    perm = np.arange(len(groups_cnt))
+    np.random.RandomState(seed).shuffle(perm)
+    counts = counts[perm]
+    inverse = np.empty_like(perm)
+    inverse[perm] = np.arange(perm.size)
+    groups_inv = inverse[groups_inv]
+    per_fold = np.zeros((n_splits, len(y_cnt)))
+    fold_of_group = np.empty(len(groups_cnt), dtype=np.int64)
+    for group in np.argsort(-np.std(counts, axis=1), kind="stable"):
+        best, best_eval, best_size = 0, np.inf, np.inf
+        for i in range(n_splits):
+            per_fold[i] += counts[group]
+            evenness = np.mean(np.std(per_fold / y_cnt.reshape(1, -1), axis=0))
+            per_fold[i] -= counts[group]
+            size = np.sum(per_fold[i])
+            if evenness < best_eval or (np.isclose(evenness, best_eval) and size < best_size):
+                best, best_eval, best_size = i, evenness, size
+        per_fold[best] += counts[group]
+        fold_of_group[group] = best
+    fold = fold_of_group[groups_inv]
+    return [(np.flatnonzero(fold != i), np.flatnonzero(fold == i)) for i in range(n_splits)]
