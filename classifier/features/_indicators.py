@@ -22,7 +22,6 @@ import hashlib
 import importlib.resources
 import re
 import tomllib
-from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import pairwise, repeat
 from pathlib import Path
@@ -504,9 +503,6 @@ def indicators_from_features(
     return [[labels[c] for c in columns[a:b] if labels[c]] for a, b in pairwise(ptr)]
 
 
-def __getattr__(name: str):
-    # INDICATOR_NAMES, the indicator names of the packaged lexicon in feature order, is read
-    # on first use: validating the lexicon costs start-up that scoring pays only once.
-    if name == "INDICATOR_NAMES":
-        return list(load_lexicon())
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+#: Indicator names of the packaged lexicon, in feature order (read without validating the
+#: patterns, which compiles them all: :func:`load_lexicon` does that on first use).
+INDICATOR_NAMES: list[str] = list(tomllib.loads(_lexicon_text(None)))

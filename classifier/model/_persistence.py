@@ -7,7 +7,8 @@ A model directory (format 2) holds two files:
   ``block<i>_terms`` (its vocabulary in column order, UTF-8, one term per line) and
   ``block<i>_idf``, and for word n-grams their lookup index ``block<i>_index_words``,
   ``_keys``, ``_children``, ``_columns`` (see :class:`~classifier.features._ngrams.TfidfBlock`;
-  stored because building it takes longer than reading it); an isotonic calibration adds ``calibration_x`` and ``calibration_y``.
+  stored because building it takes longer than reading it); an isotonic calibration adds
+  ``calibration_x`` and ``calibration_y``.
 - ``manifest.json``: provenance, threshold, metrics, library versions, the SHA-256 of
   ``model.npz``, the model's structure (``model``: normaliser, feature blocks with their
   settings, lexicon and rule-file hashes, intercept, prior shift, calibration) and
@@ -22,6 +23,7 @@ memory.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.metadata
 import io
@@ -111,10 +113,8 @@ def library_versions() -> dict[str, str]:
     versions = {"classifier": __version__, "python": platform.python_version(),
                 "numpy": np.__version__}
     for name in ("scikit-learn", "scipy"):
-        try:
+        with contextlib.suppress(importlib.metadata.PackageNotFoundError):
             versions[name] = importlib.metadata.version(name)
-        except importlib.metadata.PackageNotFoundError:
-            pass
     return versions
 
 

@@ -157,10 +157,10 @@ def grouped_folds(y: np.ndarray, groups: np.ndarray, folds: int, seed: int) -> l
 def stratified_group_folds(y, groups, n_splits: int, seed: int | None) -> list:
     """(train, test) indices of ``n_splits`` stratified folds that keep groups together.
 
-    The algorithm of scikit-learn's ``StratifiedGroupKFold(shuffle=True)`` as of version 1.8,
+    The algorithm of scikit-learn's ``StratifiedGroupKFold(shuffle=True)`` in version 1.9,
     kept here so that folds, and with them the out-of-fold scores that choose a model's
     threshold, are the same with every supported scikit-learn version: up to 1.7 its shuffle
-    reordered the groups' class counts without their groups (a bug fixed in 1.8), which gave
+    reordered the groups' class counts without their groups (fixed after 1.7.2), which gave
     other folds and moved the default model's threshold from 0.575 to 0.533. Groups are
     shuffled with ``numpy.random.RandomState(seed)`` (a stream numpy keeps stable), sorted by
     how unevenly their ads spread over the classes, and each is put in the fold where the

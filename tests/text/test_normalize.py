@@ -16,6 +16,7 @@ from sklearn.base import clone
 from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.pipeline import make_pipeline
 
+from classifier.text import TextNormalizer
 from classifier.text._contacts import (
     _DIGIT_GROUPINGS,
     _DOMAIN_SPELLED,
@@ -28,7 +29,6 @@ from classifier.text._contacts import (
     mask_contacts,
 )
 from classifier.text._fold import _NON_ASCII_RUN, _fold, _fold_run, _skeleton
-from classifier.text import TextNormalizer
 from classifier.text._normalize import (
     _fold_edits,
     normalize_and_extract,
