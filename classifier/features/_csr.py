@@ -30,17 +30,20 @@ class Rows:
                      shape: tuple[int, int]) -> Rows:
         """Rows from (row, column, value) entries; repeated entries are summed, as SciPy's
         ``sum_duplicates`` does (in entry order)."""
-        keys = rows.astype(np.int64) * shape[1] + columns.astype(np.int64)
-        unique, inverse = np.unique(keys, return_inverse=True)
-        if len(unique) == len(keys):
-            order = np.argsort(keys, kind="stable")
-            values = data[order]
-        else:
-            values = np.zeros(len(unique), dtype=data.dtype)
-            np.add.at(values, inverse, data)  # unbuffered: in entry order, like SciPy
-        indptr = np.searchsorted(unique // max(shape[1], 1), np.arange(shape[0] + 1))
-        return cls(values, (unique % max(shape[1], 1)).astype(np.int32),
-                   indptr.astype(np.int64), shape)
+        n_rows, n_cols = shape
+        # Sort by row, then column: two stable sorts, which numpy does in linear time (radix)
+        # for 16-bit keys; entries of one (row, column) keep their order.
+        order = np.argsort(_narrow(columns, n_cols), kind="stable")
+        order = order[np.argsort(_narrow(rows[order], n_rows), kind="stable")]
+        rows, columns, values = rows[order], columns[order], data[order]
+        new = np.ones(len(order), dtype=bool)
+        new[1:] = (rows[1:] != rows[:-1]) | (columns[1:] != columns[:-1])
+        if not new.all():
+            starts = np.flatnonzero(new)
+            values = np.add.reduceat(values, starts) if len(starts) else values[:0]
+            rows, columns = rows[starts], columns[starts]
+        indptr = np.searchsorted(rows, np.arange(n_rows + 1))
+        return cls(values, columns.astype(np.int32), indptr.astype(np.int64), shape)
 
     @classmethod
     def from_dense(cls, dense: np.ndarray) -> Rows:
@@ -91,6 +94,11 @@ class Rows:
         import scipy.sparse as sp
 
         return sp.csr_matrix((self.data, self.indices, self.indptr), shape=self.shape)
+
+
+def _narrow(values: np.ndarray, bound: int) -> np.ndarray:
+    """``values`` (all below ``bound``) as 16-bit integers when they fit: sorted faster."""
+    return values.astype(np.uint16) if bound <= 1 << 16 else values
 
 
 def row_sums(values: np.ndarray, indptr: np.ndarray, dtype=np.float64) -> np.ndarray:
