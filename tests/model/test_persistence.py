@@ -366,6 +366,47 @@ def test_format_1_directory_loads_with_identical_scores(model, format_1_dir, ads
                                   model.predict_proba(texts))
 
 
+_OLD_MODULES = {  # where classifier 0.1 kept its classes: flat, then in subpackages
+    "flat": {"TextNormalizer": "classifier._normalize", "WordTfidfVectorizer":
+             "classifier._features", "ContactMasker": "classifier._features",
+             "RuleFeatures": "classifier._features", "IndicatorFeatures": "classifier._indicators",
+             "PriorCorrectedLogisticRegression": "classifier._model"},
+    "subpackages": {"TextNormalizer": "classifier.text._normalize",
+                    "WordTfidfVectorizer": "classifier.features._tfidf",
+                    "RuleFeatures": "classifier.features._rules",
+                    "IndicatorFeatures": "classifier.features._indicators"},
+}
+
+
+@pytest.mark.parametrize("layout", _OLD_MODULES)
+def test_format_1_with_earlier_module_names_loads(layout, model, format_1_dir):
+    """Files naming the classes where earlier versions kept them load, same scores."""
+    file = format_1_dir / PIPELINE_FILE
+    modules = _OLD_MODULES[layout]
+
+    def rename(node):
+        if isinstance(node, list):
+            return [rename(item) for item in node]
+        if isinstance(node, dict):
+            node = {key: rename(value) for key, value in node.items()}
+            if node.get("__class__") in modules:
+                node["__module__"] = modules[node["__class__"]]
+        return node
+
+    with zipfile.ZipFile(io.BytesIO(file.read_bytes())) as old:
+        schema = json.dumps(rename(json.loads(old.read("schema.json"))))
+        assert f'"{next(iter(modules.values()))}"' in schema
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w") as new:
+            for item in old.infolist():
+                new.writestr(item, schema if item.filename == "schema.json"
+                             else old.read(item.filename))
+    file.write_bytes(buffer.getvalue())
+    _rehash(format_1_dir, PIPELINE_FILE)
+    np.testing.assert_array_equal(load_model(format_1_dir).predict_proba(PROBES),
+                                  model.predict_proba(PROBES))
+
+
 def test_format_1_from_other_scikit_learn_version_is_refused(format_1_dir):
     """A format 1 file has no reference scores: another scikit-learn version is refused."""
     _edit_manifest(format_1_dir, lambda m: m["versions"].update({"scikit-learn": "0.24.2"}))
