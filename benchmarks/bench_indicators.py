@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from classifier.features._indicators import IndicatorFeatures
+from classifier.features._transformers import IndicatorFeatures
 from classifier.text._normalize import normalize_text
 
 

@@ -74,6 +74,10 @@ def _check_configs(ctx, param, values: tuple[str, ...]) -> tuple[str, ...]:
 @click.option("--n-jobs", "n_jobs_alias", type=int, hidden=True)  # an earlier spelling
 @dup_threshold_option
 @no_contacts_option
+@click.option("--benign", multiple=True, metavar="NAME_OR_PATH",
+              help="Also report the share of ordinary ads that a model trained on all the "
+                   "data flags: a built-in set of ordinary ads, 'evaluation' (the held-out "
+                   "ones), 'all', or a file with a text column; repeat for several.")
 def evaluate_cmd(**kwargs) -> None:
     """Cross-validate a model, with folds grouped by near-duplicate ads.
 
@@ -84,7 +88,13 @@ def evaluate_cmd(**kwargs) -> None:
     from classifier.evaluation import EvaluationOptions, evaluate_source
     from classifier.evaluation._crossval import config_name
     from classifier.io import DataSource
-    from classifier.reports import metrics_json, source_lines, summary_lines, write_report
+    from classifier.reports import (
+        benign_lines,
+        metrics_json,
+        source_lines,
+        summary_lines,
+        write_report,
+    )
     from classifier.text import DUP_THRESHOLD
 
     splits = kwargs["splits"] or ("group",)
@@ -112,7 +122,8 @@ def evaluate_cmd(**kwargs) -> None:
         link_contacts=kwargs["link_contacts"])
     with working(f"evaluating {len(configs)} configuration(s) x {len(splits)} split(s) on "
                  f"{options.folds} folds"):
-        report = evaluate_source(sources, configs, options, test=test)
+        report = evaluate_source(sources, configs, options, test=test,
+                                 benign=kwargs["benign"])
 
     protocol = "cross-dataset test" if report.get("protocol") == "cross-dataset" else (
         f"{report['n_folds']} folds")
@@ -130,7 +141,7 @@ def evaluate_cmd(**kwargs) -> None:
         click.echo(f"with {options.bootstrap} bootstrap resamples of groups (95% intervals):")
     for line in summary_lines(report):
         click.echo(line)
-    for line in source_lines(report):
+    for line in [*source_lines(report), *benign_lines(report)]:
         click.echo(line)
     if json_path is not None:
         Path(json_path).write_text(metrics_json(report) + "\n")

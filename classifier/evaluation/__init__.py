@@ -7,6 +7,7 @@ import lazy_loader as _lazy
 __getattr__, __dir__, __all__ = _lazy.attach(
     __name__,
     submod_attrs={
+        "_benign": ["benign_flag_rate", "benign_report"],
         "_bootstrap": ["bootstrap_metrics", "percentile_interval"],
         "_crossval": ["EvaluationOptions", "LabeledSet", "compare", "evaluate"],
         "_run": ["evaluate_source"],

@@ -8,6 +8,7 @@ from dataclasses import replace
 import numpy as np
 
 from classifier._errors import DataError
+from classifier.evaluation._benign import benign_report
 from classifier.evaluation._crossval import (
     EvaluationOptions,
     LabeledSet,
@@ -16,12 +17,15 @@ from classifier.evaluation._crossval import (
     evaluation_runs,
 )
 from classifier.evaluation._metrics import subset_metrics
+from classifier.io._benign import load_benign_sets
 from classifier.io._datasets import DataSource, load_sources
 from classifier.io._labels import LabeledData
+from classifier.model._train import train
 
 
 def evaluate_source(source: DataSource | Sequence[DataSource], configs: Sequence[str],
-                    options: EvaluationOptions, *, test: DataSource | None = None) -> dict:
+                    options: EvaluationOptions, *, test: DataSource | None = None,
+                    benign: Sequence[str] = ()) -> dict:
     """Cross-validate ``configs`` (``FEATURES[:CALIBRATION]`` names) on labeled sources.
 
     With ``test``, train on all the data and test on that data instead. One configuration
@@ -30,13 +34,18 @@ def evaluate_source(source: DataSource | Sequence[DataSource], configs: Sequence
     pooled; the report then adds, for the first run, metrics of each source's held-out scores
     (``by_source``) and a leave-one-source-out test of each source (``leave_one_source_out``:
     trained on the others). ``options.n_jobs=None`` fits on all cores from 1,000 ads, and in
-    this process below that, where starting workers costs more than it saves.
+    this process below that, where starting workers costs more than it saves. ``benign``
+    (see :func:`classifier.io.load_benign_set`: built-in sets of ordinary ads, ``evaluation``,
+    or files) adds, for each configuration, the share of those ads that a model trained on
+    all the data flags at its threshold (``report["benign"]``).
     """
     sources = [source] if isinstance(source, DataSource) else list(source)
     labeled, provenance = load_sources(sources)
     if options.n_jobs is None:
         options = replace(options, n_jobs=-1 if len(labeled.y) >= 1000 else 1)
     tested, test_provenance = test.load() if test is not None else (None, None)
+    # Ordinary ads are read before the fits, so that a bad name fails at once.
+    benign_ads = load_benign_sets(benign) if benign else None
     try:
         test_set = None if tested is None else LabeledSet.of(
             tested.texts, tested.y, levels=tested.levels, options=options)
@@ -47,11 +56,22 @@ def evaluate_source(source: DataSource | Sequence[DataSource], configs: Sequence
                 labeled, sources, configs[0], options)
     except ValueError as exc:
         raise DataError(str(exc)) from exc
+    if benign_ads is not None:
+        report["benign"] = {config: benign_report(_fit_all(labeled, config, options), benign_ads)
+                            for config in configs}
     report["data"] = provenance
     report["grouping"] = options.grouping
     if test_provenance is not None:
         report["test_data"] = test_provenance
     return report
+
+
+def _fit_all(labeled: LabeledData, config: str, options: EvaluationOptions):
+    """The model of ``config`` trained on all the data, as ``classifier train`` would."""
+    features, _, calibrate = config.partition(":")
+    return train(labeled.texts, labeled.y, features=features, calibrate=calibrate or None,
+                 seed=options.seed, folds=options.folds, target_precision=options.target_precision,
+                 n_jobs=options.n_jobs)
 
 
 def _run(labeled: LabeledData, configs: Sequence[str], options: EvaluationOptions,

@@ -13,7 +13,6 @@ __getattr__, __dir__, __all__ = _lazy.attach(
         "_indicators": [
             "AGE_FEATURE_NAMES",
             "INDICATOR_NAMES",
-            "IndicatorFeatures",
             "extract_ages",
             "find_indicators",
             "load_lexicon",
@@ -30,8 +29,15 @@ __getattr__, __dir__, __all__ = _lazy.attach(
             "RULES_BLOCK",
             "WORDS_BLOCK",
         ],
-        "_rules": ["RuleFeatures"],
         "_sets": ["make_features"],
-        "_tfidf": ["ContactMasker", "WordTfidfVectorizer"],
+        "_transformers": [
+            "ContactMasker",
+            "ContextGatedUnion",
+            "ContextScore",
+            "IndicatorFeatures",
+            "RuleFeatures",
+            "TextNormalizer",
+            "WordTfidfVectorizer",
+        ],
     },
 )

@@ -16,19 +16,19 @@ and of the stated ages, are compiled into one regular expression, scanned once p
 
 from __future__ import annotations
 
+import copy
 import functools
+import hashlib
 import importlib.resources
 import re
 import tomllib
-from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import pairwise, repeat
 from pathlib import Path
 
 import numpy as np
-import scipy.sparse as sp
-from sklearn.base import BaseEstimator, TransformerMixin
 
+from classifier.features._csr import Rows
 from classifier.features._regex import (
     _ASCII_NON_WORD,
     _LOOKAROUNDS,
@@ -42,10 +42,12 @@ from classifier.features._regex import (
 __all__ = [
     "AGE_FEATURE_NAMES",
     "INDICATOR_NAMES",
-    "IndicatorFeatures",
     "extract_ages",
     "find_indicators",
+    "indicator_feature_names",
+    "indicator_rows",
     "indicators_from_features",
+    "lexicon_sha256",
     "load_lexicon",
 ]
 
@@ -157,8 +159,14 @@ def load_lexicon(path: str | Path | None = None) -> dict[str, dict]:
         has a capturing group or matches the empty string.
     """
     origin = "packaged indicators.toml" if path is None else str(path)
+    return copy.deepcopy(_validated(_lexicon_text(path), origin))
+
+
+@functools.lru_cache(maxsize=8)
+def _validated(text: str, origin: str) -> dict[str, dict]:
+    # Validating compiles every pattern: once per lexicon text (callers get copies).
     try:
-        lexicon = tomllib.loads(_lexicon_text(path))
+        lexicon = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ValueError(f"{origin}: {exc}") from exc
     _validate(lexicon, origin)
@@ -412,123 +420,55 @@ def find_indicators(normalized_text: str, lexicon_path: str | Path | None = None
     return names
 
 
-class IndicatorFeatures(TransformerMixin, BaseEstimator):
-    """Sparse indicator and stated-age features for normalised ads.
+def indicator_rows(texts: list[str], lexicon_path: str | None = None,
+                   binary: bool = False) -> Rows:
+    """Indicator and stated-age feature rows of normalised ads (see :class:`IndicatorFeatures`).
 
-    Stateless: ``fit`` learns nothing. One column per lexicon indicator, then the columns of
-    :data:`AGE_FEATURE_NAMES`.
-
-    Parameters
-    ----------
-    lexicon_path : str, default=None
-        A TOML lexicon in the format of the packaged ``indicators.toml`` (for user-extended
-        lexicons). ``None`` uses the packaged lexicon.
-    binary : bool, default=False
-        If False, indicator columns hold ``log1p(number of matches)``; if True, 1.0 when the
-        indicator fires. log1p is the default: with logistic regression on ChainBreaker
-        (near-duplicate-grouped 5-fold cross-validation, ``benchmarks/bench_indicators.py
-        --quality``) it scored higher than binary values, alone and beside word TF-IDF, as
-        agency ads repeat their plural and third-person wording. The logarithm keeps a long
-        templated ad from weighing many times more than a short one.
-
-    Examples
-    --------
-    >>> from classifier._indicators import IndicatorFeatures
-    >>> X = IndicatorFeatures().transform(["new girls in town, 19 yrs, call xphonex"])
-    >>> X.shape[0]
-    1
+    One column per lexicon indicator, holding ``log1p(number of matches)`` (1.0 when
+    ``binary``), then the columns of :data:`AGE_FEATURE_NAMES`.
     """
+    matcher = _matcher(_key(lexicon_path))
+    rows, columns, min_ages = matcher.scan_many(texts)
+    n_indicators = len(matcher.names)
+    age_stated, age_scaled, *age_flags = range(
+        n_indicators, n_indicators + len(AGE_FEATURE_NAMES)
+    )
+    # Every match adds 1 to its column (summed below); stated ages add their columns once.
+    age_rows = np.fromiter(min_ages, dtype=np.int64, count=len(min_ages))
+    ages = np.fromiter(min_ages.values(), dtype=np.float64, count=len(min_ages))
+    parts = [
+        (rows, columns, np.ones(len(rows))),
+        (age_rows, np.full(len(ages), age_stated), np.ones(len(ages))),
+        (age_rows, np.full(len(ages), age_scaled), ages / 100),
+    ]
+    for column, (_, bound) in zip(age_flags, _AGE_FLAGS, strict=True):
+        holds = ages < bound
+        parts.append((age_rows[holds], np.full(holds.sum(), column), np.ones(holds.sum())))
+    row, column, data = (np.concatenate(arrays) for arrays in zip(*parts, strict=True))
+    # Match counts per indicator, sorted by column within a row.
+    features = Rows.from_entries(row, column, data,
+                                 (len(texts), n_indicators + len(AGE_FEATURE_NAMES)))
+    counted = features.indices < n_indicators
+    if binary:
+        features.data[counted] = 1.0
+    else:
+        features.data[counted] = np.log1p(features.data[counted])
+    return features
 
-    def __init__(self, lexicon_path: str | None = None, binary: bool = False) -> None:
-        self.lexicon_path = lexicon_path
-        self.binary = binary
 
-    def fit(self, X: Iterable[str], y=None) -> IndicatorFeatures:  # noqa: ARG002
-        """Return self: there is nothing to learn.
+def indicator_feature_names(lexicon_path: str | None = None) -> list[str]:
+    """``ind_<indicator>`` for each indicator of the lexicon, then the age feature names."""
+    names = [f"ind_{name}" for name in _matcher(_key(lexicon_path)).names]
+    return names + list(AGE_FEATURE_NAMES)
 
-        Parameters
-        ----------
-        X : iterable of str
-            Ignored; checked only when transforming.
-        y : None
-            Ignored.
 
-        Returns
-        -------
-        self : IndicatorFeatures
-        """
-        _matcher(_key(self.lexicon_path))  # fail early on a bad lexicon
-        return self
-
-    def transform(self, X: Iterable[str]) -> sp.csr_matrix:
-        """Count indicator matches and read stated ages in each normalised ad.
-
-        Parameters
-        ----------
-        X : iterable of str
-            Ads passed through :func:`classifier._normalize.normalize_text`.
-
-        Returns
-        -------
-        features : scipy.sparse.csr_matrix of shape (n_ads, n_features), dtype float64
-        """
-        if isinstance(X, str):
-            raise TypeError("X must be an iterable of ads, not one string")
-        matcher = _matcher(_key(self.lexicon_path))
-        texts = X if isinstance(X, list) else list(X)
-        rows, columns, min_ages = matcher.scan_many(texts)
-        n_indicators = len(matcher.names)
-        age_stated, age_scaled, *age_flags = range(
-            n_indicators, n_indicators + len(AGE_FEATURE_NAMES)
-        )
-        # Every match adds 1 to its column (summed below); stated ages add their columns once.
-        age_rows = np.fromiter(min_ages, dtype=np.int64, count=len(min_ages))
-        ages = np.fromiter(min_ages.values(), dtype=np.float64, count=len(min_ages))
-        parts = [
-            (rows, columns, np.ones(len(rows))),
-            (age_rows, np.full(len(ages), age_stated), np.ones(len(ages))),
-            (age_rows, np.full(len(ages), age_scaled), ages / 100),
-        ]
-        for column, (_, bound) in zip(age_flags, _AGE_FLAGS, strict=True):
-            holds = ages < bound
-            parts.append((age_rows[holds], np.full(holds.sum(), column), np.ones(holds.sum())))
-        row, column, data = (np.concatenate(arrays) for arrays in zip(*parts, strict=True))
-        features = sp.csr_matrix(
-            (data, (row, column)), shape=(len(texts), n_indicators + len(AGE_FEATURE_NAMES))
-        )
-        features.sum_duplicates()  # match counts per indicator, sorted indices
-        counted = features.indices < n_indicators
-        if self.binary:
-            features.data[counted] = 1.0
-        else:
-            features.data[counted] = np.log1p(features.data[counted])
-        return features
-
-    def get_feature_names_out(self, input_features=None) -> np.ndarray:  # noqa: ARG002
-        """Return ``ind_<indicator>`` for each indicator, then the age feature names.
-
-        Parameters
-        ----------
-        input_features : None
-            Ignored (the input is raw text).
-
-        Returns
-        -------
-        feature_names_out : ndarray of str objects
-        """
-        names = [f"ind_{name}" for name in _matcher(_key(self.lexicon_path)).names]
-        return np.asarray(names + list(AGE_FEATURE_NAMES), dtype=object)
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.requires_fit = False
-        tags.input_tags.two_d_array = False
-        tags.input_tags.string = True
-        return tags
+def lexicon_sha256(lexicon_path: str | None = None) -> str:
+    """SHA-256 of a lexicon's text: models record it, to notice a changed lexicon."""
+    return hashlib.sha256(_lexicon_text(lexicon_path).encode()).hexdigest()
 
 
 def indicators_from_features(
-    features: sp.spmatrix, lexicon_path: str | Path | None = None
+    features, lexicon_path: str | Path | None = None
 ) -> list[list[str]]:
     """Turn rows of :meth:`IndicatorFeatures.transform` into lists of indicator names.
 
@@ -550,6 +490,8 @@ def indicators_from_features(
     names = list(_matcher(_key(lexicon_path)).names)
     # Whether an age is stated, and its value, are no evidence on their own.
     labels = names + [name if name.startswith("age_min_l") else None for name in AGE_FEATURE_NAMES]
+    import scipy.sparse as sp  # only here: scoring needs no SciPy
+
     features = sp.csr_matrix(features)
     if features.shape[1] != len(labels):
         raise ValueError(f"expected {len(labels)} feature columns, got {features.shape[1]}")
@@ -561,5 +503,6 @@ def indicators_from_features(
     return [[labels[c] for c in columns[a:b] if labels[c]] for a, b in pairwise(ptr)]
 
 
-#: Indicator names of the packaged lexicon, in feature order.
-INDICATOR_NAMES: list[str] = list(load_lexicon())
+#: Indicator names of the packaged lexicon, in feature order (read without validating the
+#: patterns, which compiles them all: :func:`load_lexicon` does that on first use).
+INDICATOR_NAMES: list[str] = list(tomllib.loads(_lexicon_text(None)))

@@ -1,18 +1,16 @@
-"""Rule features: one binary column per rule of a packaged rule file."""
+"""Rule features: one binary column per rule of a packaged rule file (no scikit-learn)."""
 
 from __future__ import annotations
 
 import functools
+import hashlib
 import importlib.resources
 import re
 import tomllib
-from collections.abc import Iterable
 
 import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pc
-import scipy.sparse as sp
-from sklearn.base import BaseEstimator, TransformerMixin
+
+from classifier.features._csr import Rows
 
 _EMOJI_TOKEN = re.compile(r"emoji_\w+ ?")
 
@@ -27,10 +25,13 @@ def _rules(name: str) -> tuple[tuple[str, ...], tuple[re.Pattern, ...]]:
     return tuple(rules), patterns
 
 
-def _load_rules(name: str) -> dict:
-    text = importlib.resources.files("classifier").joinpath("data", f"{name}.toml").read_text(
+def _rules_text(name: str) -> str:
+    return importlib.resources.files("classifier").joinpath("data", f"{name}.toml").read_text(
         encoding="utf-8")
-    return tomllib.loads(text)
+
+
+def _load_rules(name: str) -> dict:
+    return tomllib.loads(_rules_text(name))
 
 
 # Regex syntax that means the same in Python's re and in RE2 on ASCII text: literal
@@ -74,6 +75,9 @@ def _prefilter(patterns: list[str]) -> str | None:
             return None
         parts.append(part if part == pattern else part + r"(?:\W|$)")
     prefilter = r"(?:^|\W)(?:" + "|".join(parts) + ")"
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     try:
         pc.find_substring_regex(pa.array([""]), pattern=prefilter)
     except pa.ArrowInvalid:  # beyond RE2's limits
@@ -81,59 +85,52 @@ def _prefilter(patterns: list[str]) -> str | None:
     return prefilter
 
 
-class RuleFeatures(TransformerMixin, BaseEstimator):
-    """Binary features, one per rule of a packaged rule file, each checked on its own.
+# Batches of at least this many texts are prefiltered with RE2.
+_PREFILTER_BATCH = 64
 
-    Unlike :class:`~classifier._indicators.IndicatorFeatures`, whose single-pass scan lets
-    one indicator claim a stretch of text, every rule here sees the whole ad, so rules may
-    overlap the indicators. The default, ``chainbreaker_rules``, holds the rules that labelled
-    the public ChainBreaker dataset (see ``classifier/data/chainbreaker_rules.toml``).
+
+def rule_rows(texts: list[str], rules: str = "chainbreaker_rules") -> Rows:
+    """One binary column per rule of a packaged rule file (see :class:`RuleFeatures`).
 
     A rule is one Python regex, searched in every ad. To make that fast, an RE2 version of it
     (see :func:`_prefilter`) first scans the whole batch with pyarrow, in C++ and linear time;
     Python's regex then searches only the ASCII ads where that found something, from where it
     did, and the other ads. The result is that of searching every ad with Python's regex.
-
-    Parameters
-    ----------
-    rules : str
-        Name of a TOML file in ``classifier/data`` (without ``.toml``).
     """
+    _, patterns = _rules(rules)
+    # Rules are phrases: emoji between their words ("new 🌹 in town") must not hide them.
+    texts = [_EMOJI_TOKEN.sub("", t) if "emoji_" in t else t for t in texts]
+    # The prefilters pay off on batches; on a few texts (``--text``, ``explain``) they would
+    # cost more start-up (pyarrow, RE2 compilation) than they save.
+    prefilters = _prefilters(rules) if len(texts) >= _PREFILTER_BATCH else (None,) * len(patterns)
+    if any(prefilters):
+        import pyarrow as pa
+        import pyarrow.compute as pc
+    dense = np.zeros((len(texts), len(patterns)), dtype=np.float64)
+    if texts and any(prefilters):
+        # RE2's \w is ASCII only: other texts are left out here and searched in full.
+        ascii_ = np.fromiter(map(str.isascii, texts), dtype=bool, count=len(texts))
+        batch = pa.array([t if a else "" for t, a in zip(texts, ascii_, strict=True)],
+                         type=pa.string())
+    for j, (pattern, prefilter) in enumerate(zip(patterns, prefilters, strict=True)):
+        if prefilter is None or not texts:
+            starts = np.zeros(len(texts), dtype=np.int64)
+        else:
+            # Offsets in bytes, which are characters in ASCII text; -1: no match.
+            found = pc.find_substring_regex(batch, pattern=prefilter).to_numpy()
+            starts = np.where(ascii_, found, 0)
+        rows = np.flatnonzero(starts >= 0).tolist()
+        search = pattern.search
+        dense[rows, j] = [search(texts[i], pos) is not None
+                          for i, pos in zip(rows, starts[rows].tolist(), strict=True)]
+    return Rows.from_dense(dense)
 
-    def __init__(self, rules: str = "chainbreaker_rules"):
-        self.rules = rules
 
-    def fit(self, X: Iterable[str], y=None) -> RuleFeatures:  # noqa: ARG002
-        _rules(self.rules)  # fail early on a missing or broken rule file
-        return self
+def rule_names(rules: str = "chainbreaker_rules") -> list[str]:
+    """Names of the rules of a packaged rule file, in column order."""
+    return list(_rules(rules)[0])
 
-    def __sklearn_is_fitted__(self) -> bool:
-        return True  # stateless
 
-    def transform(self, X: Iterable[str]) -> sp.csr_matrix:
-        _, patterns = _rules(self.rules)
-        prefilters = _prefilters(self.rules)
-        # Rules are phrases: emoji between their words ("new 🌹 in town") must not hide them.
-        texts = [_EMOJI_TOKEN.sub("", t) if "emoji_" in t else t for t in X]
-        dense = np.zeros((len(texts), len(patterns)), dtype=np.float64)
-        if texts and any(prefilters):
-            # RE2's \w is ASCII only: other texts are left out here and searched in full.
-            ascii_ = np.fromiter(map(str.isascii, texts), dtype=bool, count=len(texts))
-            batch = pa.array([t if a else "" for t, a in zip(texts, ascii_, strict=True)],
-                             type=pa.string())
-        for j, (pattern, prefilter) in enumerate(zip(patterns, prefilters, strict=True)):
-            if prefilter is None or not texts:
-                starts = np.zeros(len(texts), dtype=np.int64)
-            else:
-                # Offsets in bytes, which are characters in ASCII text; -1: no match.
-                found = pc.find_substring_regex(batch, pattern=prefilter).to_numpy()
-                starts = np.where(ascii_, found, 0)
-            rows = np.flatnonzero(starts >= 0).tolist()
-            search = pattern.search
-            dense[rows, j] = [search(texts[i], pos) is not None
-                              for i, pos in zip(rows, starts[rows].tolist(), strict=True)]
-        return sp.csr_matrix(dense)
-
-    def get_feature_names_out(self, input_features=None) -> np.ndarray:  # noqa: ARG002
-        return np.asarray(_rules(self.rules)[0], dtype=object)
-
+def rules_sha256(rules: str = "chainbreaker_rules") -> str:
+    """SHA-256 of a packaged rule file's text: models record it, to notice a change."""
+    return hashlib.sha256(_rules_text(rules).encode()).hexdigest()

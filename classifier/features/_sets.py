@@ -6,10 +6,11 @@ import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import FeatureUnion
 
-from classifier.features._indicators import IndicatorFeatures
 from classifier.features._names import (
     CHARS_BLOCK,
+    CONTEXT_BLOCK,
     DEFAULT_FEATURES,
+    EVIDENCE_BLOCK,
     FEATURE_SETS,
     FEATURES_STEP,
     INDICATOR_BLOCK,
@@ -17,9 +18,15 @@ from classifier.features._names import (
     RULES_BLOCK,
     WORDS_BLOCK,
 )
-from classifier.features._rules import RuleFeatures
-from classifier.features._tfidf import ContactMasker, WordTfidfVectorizer
-from classifier.text._normalize import TextNormalizer
+from classifier.features._transformers import (
+    ContactMasker,
+    ContextGatedUnion,
+    ContextScore,
+    IndicatorFeatures,
+    RuleFeatures,
+    TextNormalizer,
+    WordTfidfVectorizer,
+)
 
 
 def _word_vectorizer() -> WordTfidfVectorizer:
@@ -45,10 +52,16 @@ def make_features(features: str = DEFAULT_FEATURES) -> list[tuple[str, object]]:
     if features not in FEATURE_SETS:
         raise ValueError(f"unknown feature set {features!r}; choose from {', '.join(FEATURE_SETS)}")
     blocks = [(WORDS_BLOCK, _word_vectorizer())]
-    if features in ("indicators", "full", "chars"):
+    if features != "words" and features != "normalized":
         blocks.append((INDICATOR_BLOCK, IndicatorFeatures()))
-    if features in ("full", "chars"):
+    if features.startswith("context"):
+        blocks.append((EVIDENCE_BLOCK, RuleFeatures("evidence")))
+    if features in ("full", "chars", "context_rules"):
         blocks.append((RULES_BLOCK, RuleFeatures()))
+    if features.startswith("context"):
+        # The context column comes last and gates every block before it.
+        union = ContextGatedUnion([*blocks, (CONTEXT_BLOCK, ContextScore())])
+        return [(NORMALIZE_STEP, TextNormalizer()), (FEATURES_STEP, union)]
     if features == "chars":
         chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=2,
                                 sublinear_tf=True, dtype=np.float32)

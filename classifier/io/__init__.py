@@ -9,6 +9,7 @@ import lazy_loader as _lazy
 __getattr__, __dir__, __all__ = _lazy.attach(
     __name__,
     submod_attrs={
+        "_benign": ["benign_sources", "load_benign_set", "load_benign_sets"],
         "_chunks": ["Chunk", "input_size", "iter_chunks", "read_all", "report_problems"],
         "_datasets": [
             "DATA_DIR_ENV",

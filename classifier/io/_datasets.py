@@ -35,6 +35,53 @@ class Dataset:
     description: str
     text_col: str = "text"
     label_col: str = "label"
+    #: For a set of ordinary ads (all label 0): its genre, its role (see ``ROLES`` in
+    #: ``classifier/io/_benign.py``) and the reader of its file (``READERS`` there).
+    genre: str | None = None
+    role: str | None = None
+    reader: str | None = None
+
+
+def _github(repo: str, commit: str, path: str) -> str:
+    return f"https://raw.githubusercontent.com/{repo}/{commit}/{path}"
+
+
+_COCOA = ("stanfordnlp/cocoa", "52fb2d47a28537c7892f146a8972a75bcde4812c")
+_COCOA_LICENCE = "MIT, (c) 2022 Stanford NLP (github.com/stanfordnlp/cocoa)"
+_SKILLSPAN = ("kris927b/SkillSpan", "2ccf3de5b5af7a5409b8dd814fb1315dd6e0ae1b")
+_AIRBNB_LICENCE = ("Inside Airbnb data, CC BY 4.0 as stated by insideairbnb.com (copy in a "
+                   "repository without a licence file): evaluation only")
+
+
+def _benign(name: str, repo_commit: tuple[str, str], path: str, sha256: str, *, genre: str,
+            role: str, reader: str, licence: str, description: str) -> Dataset:
+    return Dataset(name=name, url=_github(*repo_commit, path), sha256=sha256,
+                   filename=path.rsplit("/", 1)[-1], sep="", licence=licence,
+                   description=description, genre=genre, role=role, reader=reader)
+
+
+#: Ordinary classified ads (see ``classifier/_benign.py``): (name, genre, role, SHA-256).
+_CRAIGSLIST = (
+    ("bike", "items", "context-train",
+     "ef71991b7d1b5cd0f261806f3842b62b9bf08c7754b99f36ca5d3d5c73f87630"),
+    ("car", "items", "context-train",
+     "7be8d053ffdaf4d194ac73658d9d4bcb3826aec5517e7ffbccf64145bc7be2d5"),
+    ("furniture", "items", "context-train",
+     "32af880c25c9215d7653e92f325671eb6e3d19096ea0645585c58b0e2ee2094b"),
+    ("electronics", "items", "evaluation",
+     "681f7fccdae9b489caace2acb103c4fc0cc9b08d49a7da23526a45bc548bdcb5"),
+    ("phone", "items", "evaluation",
+     "89a7d28e8f79ff7a59a02cf0fc78280e2e19ed1cece1b75e5303f8599e169fd2"),
+    ("housing", "housing", "context-train",
+     "de9b8678ab32dc69fcf36dda0ccf8533ba5aa0805116b7f7a20ba5c2f8424d17"),
+)
+_SKILLSPAN_SPLITS = (
+    ("train", "context-train", "5e884c3426087d14fc437d328eb72132082edbfe1e776292ae0e6e9b36c1e1f6"),
+    ("dev", "context-train", "3732937c6869fe191c749b4efe7ffd597ce84eea1192f09b7fe3bd1eb459e2b4"),
+    ("test", "evaluation", "8438eda34939a5877b984ea5daf9e6ff39b2d5c7e3d73cca0499d3de3784d24a"),
+)
+
+
 
 
 DATASETS: dict[str, Dataset] = {
@@ -53,6 +100,48 @@ DATASETS: dict[str, Dataset] = {
             "'suspicious' (1) or not (0) by the ChainBreaker project. Labels are weak, "
             "indicator-guided suspicion judgements, not confirmed trafficking cases."
         ),
+    ),
+    **{
+        f"craigslist_{item}": _benign(
+            f"craigslist_{item}", _COCOA,
+            f"craigslistbargain/scraper/data/negotiation/craigslist_{item}.json", sha256,
+            genre=genre, role=role, reader="craigslist", licence=_COCOA_LICENCE,
+            description=f"Craigslist '{item}' ads (US, 2017) of the craigslistbargain corpus: "
+            "title and description.",
+        )
+        for item, genre, role, sha256 in _CRAIGSLIST
+    },
+    **{
+        f"skillspan_{split}": _benign(
+            f"skillspan_{split}", _SKILLSPAN, f"data/json/{split}.json", sha256,
+            genre="jobs", role=role, reader="skillspan",
+            licence="MIT, (c) 2023 Mike Zhang (github.com/kris927b/SkillSpan)",
+            description=f"SkillSpan job postings ({split} split, de-identified), cut into "
+            "ad-sized passages of consecutive sentences.",
+        )
+        for split, role, sha256 in _SKILLSPAN_SPLITS
+    },
+    "skill_extraction": _benign(
+        "skill_extraction", ("acp19tag/skill-extraction-dataset",
+                             "ca1eadd2885a277853b01f0ec96fc89094adf71e"),
+        "raw_data/testset.txt", "c7ae1493f4f0f1189cf60b0f3e83c39677b412cf4d8a5eb1a172544a1d801018",
+        genre="jobs", role="evaluation", reader="conll",
+        licence="CC BY 4.0 (github.com/acp19tag/skill-extraction-dataset)",
+        description="Job-description sentences of the skill-extraction test set, in passages.",
+    ),
+    "airbnb_albany": _benign(
+        "airbnb_albany", ("rawaha-coder/Albany-Airbnb-Dashboard",
+                          "0d98d05a3739f33aae692f60b0818a77af747e30"),
+        "listings.csv.gz", "f06257fa6b9137d02f9b42a6b15ea5ccaf7dcec2db7ade00e652b30a2e6f20aa",
+        genre="rentals", role="evaluation", reader="airbnb", licence=_AIRBNB_LICENCE,
+        description="Inside Airbnb listings of Albany NY (2024): name and description.",
+    ),
+    "airbnb_jersey_city": _benign(
+        "airbnb_jersey_city", ("dahianaamaro/jersey-city-newark-short-term-rental-analysis",
+                               "14b7a1642ef66a0e7207d49a13a5841413cbf246"),
+        "listings.csv.gz", "1c018a3168b4f9cd275aaf6bd349139235a632e29ea015a38ee31ddac274a057",
+        genre="rentals", role="evaluation", reader="airbnb", licence=_AIRBNB_LICENCE,
+        description="Inside Airbnb listings of Jersey City NJ: name and description.",
     ),
 }
 
@@ -116,6 +205,10 @@ def load_dataset(name: str) -> pd.DataFrame:
     """Load a built-in dataset as a DataFrame with ``text`` and ``label`` columns."""
     info = get_dataset_info(name)
     path = fetch_dataset(name)
+    if info.reader is not None:
+        from classifier.io._benign import read_benign
+
+        return read_benign(path, info.reader)
     frame = pd.read_csv(path, sep=info.sep, index_col=0, dtype={info.text_col: str})
     return frame.rename(columns={info.text_col: "text", info.label_col: "label"})[["text", "label"]]
 

@@ -10,12 +10,16 @@ __getattr__, __dir__, __all__ = _lazy.attach(
         "_default": ["default_model_dir", "load_default_model"],
         "_estimators": [
             "CALIBRATION_METHODS",
+            "ContextLogisticRegression",
             "GroupedCalibratedClassifierCV",
             "PriorCorrectedLogisticRegression",
         ],
+        "_linear": ["LinearModel"],
         "_persistence": [
+            "ARRAYS_FILE",
             "MANIFEST_FILE",
             "PIPELINE_FILE",
+            "REFERENCE_TEXTS",
             "load_model",
             "read_manifest",
             "save_model",

@@ -4,20 +4,22 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import sklearn
-
 from classifier import __version__
-from classifier.io._datasets import cache_dir, load_labeled
-from classifier.model._persistence import MANIFEST_FILE, load_model, save_model
+from classifier.model._persistence import FORMAT_VERSION, MANIFEST_FILE, load_model, save_model
 from classifier.model._pipeline import Model
-from classifier.model._train import train
 
 DEFAULT_DATASET = "chainbreaker"
 
 
 def default_model_dir() -> Path:
-    """Cache directory of the default model, one per classifier and scikit-learn version."""
-    return cache_dir() / "models" / f"default-{__version__}-sklearn{sklearn.__version__}"
+    """Cache directory of the default model, one per classifier version and model format.
+
+    A saved model scores the same with any supported scikit-learn version (see
+    :func:`load_model`), so the version is not part of the name.
+    """
+    from classifier.io._datasets import cache_dir
+
+    return cache_dir() / "models" / f"default-{__version__}-format{FORMAT_VERSION}"
 
 
 def load_default_model() -> Model:
@@ -25,6 +27,10 @@ def load_default_model() -> Model:
     path = default_model_dir()
     if (path / MANIFEST_FILE).is_file():
         return load_model(path)
+    # Training needs scikit-learn and pandas: imported only on first use.
+    from classifier.io._datasets import load_labeled
+    from classifier.model._train import train
+
     labeled, provenance = load_labeled(dataset=DEFAULT_DATASET)
     model = train(labeled.texts, labeled.y, data_info=provenance)
     save_model(model, path)

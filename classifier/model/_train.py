@@ -87,6 +87,8 @@ def train(
         threshold, rule = choose_threshold(y, oof, target_precision)
     else:
         rule = "given by the user"
+    # The threshold travels with the estimator, so that its predict() agrees with "flagged".
+    pipeline.set_params(clf__threshold=float(threshold))
     pipeline[1:].fit(normalized, y, **fit_params)
     manifest = {
         "classifier_version": __version__,

@@ -16,6 +16,7 @@ __getattr__, __dir__, __all__ = _lazy.attach(
             "plot_threshold_curves",
         ],
         "_report": [
+            "benign_lines",
             "metrics_frame",
             "metrics_json",
             "source_lines",

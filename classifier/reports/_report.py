@@ -118,6 +118,41 @@ def summary_lines(result: dict) -> list[str]:
     return lines
 
 
+def benign_lines(report: dict) -> list[str]:
+    """One line per evaluated configuration: its benign flag rate, then one per genre."""
+    lines = []
+    for config, result in report.get("benign", {}).items():
+        lines.append(f"{config}: ordinary ads flagged {_fmt_rate(result)} at threshold "
+                     f"{result['threshold']:.3f} ({', '.join(result['sets'])})")
+        lines += [f"  {genre}: {_fmt_rate(r)}" for genre, r in result["by_group"].items()]
+    return lines
+
+
+def _benign_table(report: dict) -> str:
+    """The report's table of benign flag rates (empty without ``--benign``)."""
+    rows = []
+    for config, result in report.get("benign", {}).items():
+        rows.append((config, "all", result))
+        rows += [(config, name, r) for name, r in {**result["by_group"],
+                                                  **result["by_source"]}.items()]
+    if not rows:
+        return ""
+    frame = pd.DataFrame({
+        "set": [name for _, name, _ in rows],
+        "ads": [f"{r['n']:,}" for _, _, r in rows],
+        "flagged": [f"{r['flagged']:,}" for _, _, r in rows],
+        "flag rate [95% CI]": [_fmt_rate(r, counts=False) for _, _, r in rows],
+    }, index=[config for config, _, _ in rows])
+    return markdown_table(frame, "model")
+
+
+def _fmt_rate(r: dict, counts: bool = True) -> str:
+    if r["flag_rate"] is None:
+        return "-"
+    rate = f"{r['flag_rate']:.2%} [{r['ci_low']:.2%}, {r['ci_high']:.2%}]"
+    return f"{r['flagged']}/{r['n']} = {rate}" if counts else rate
+
+
 def sources_frame(result: dict) -> pd.DataFrame:
     """Per-source metrics of a multi-source result: held-out scores of each source within
     the pooled cross-validation, and each source tested by a model trained on the others."""
@@ -248,6 +283,7 @@ def report_markdown(result: dict, *, title: str = "Evaluation report",
         ordinal_table=ordinal_table,
         plots=PLOTS if plots else None,
         sources_table=_sources_table(result),
+        benign_table=_benign_table(result),
     )
 
 

@@ -9,14 +9,12 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
-import scipy.sparse as sp
-from scipy.special import expit
-from sklearn.pipeline import Pipeline
+
+from classifier.features._csr import Rows
 
 if TYPE_CHECKING:
     from classifier.model import Model
-
-from classifier.features._names import FEATURES_STEP, INDICATOR_BLOCKS, NORMALIZE_STEP
+    from classifier.model._linear import LinearModel
 
 # Indicator-block columns that measure rather than fire.
 _NOT_INDICATORS = ("ind:age_stated", "ind:age_min_scaled")
@@ -28,69 +26,70 @@ _FEW = 16
 _NAN, _PICKED = -1.0, -2.0
 
 
-def linear_part(pipeline: Pipeline) -> tuple[np.ndarray, float]:
+def _linear(source) -> LinearModel:
+    """The :class:`LinearModel` of a model's data, or of a fitted scikit-learn pipeline."""
+    from classifier.model._linear import LinearModel
+
+    if isinstance(source, LinearModel):
+        return source
+    return LinearModel.from_pipeline(source)
+
+
+def linear_part(pipeline) -> tuple[np.ndarray, float]:
     """Coefficients and intercept of the pipeline's linear classifier (log-odds scale).
 
     For a calibrated classifier (``CalibratedClassifierCV``) these are the coefficients of its
     underlying linear model; the calibration is a monotone map on top of them, so the signs
     and ranking of contributions still hold.
     """
-    clf = pipeline.steps[-1][1]
-    if not hasattr(clf, "coef_") and hasattr(clf, "calibrated_classifiers_"):
-        clf = clf.calibrated_classifiers_[0].estimator
-    return np.asarray(clf.coef_).ravel(), float(np.ravel(clf.intercept_)[0])
+    linear = _linear(pipeline)
+    return linear.coef, linear.intercept
 
 
-def feature_labels(pipeline: Pipeline) -> tuple[np.ndarray, np.ndarray]:
+def feature_labels(pipeline) -> tuple[np.ndarray, np.ndarray]:
     """Readable names of every feature column, and a mask of the indicator columns.
 
     Word n-grams keep their text; indicator columns are named ``ind:<indicator>``.
     """
-    labels: list[str] = []
-    is_indicator: list[bool] = []
-    for name, transformer in pipeline.named_steps[FEATURES_STEP].transformer_list:
-        if transformer == "drop":
-            continue
-        names = [str(n) for n in transformer.get_feature_names_out()]
-        indicator = name in INDICATOR_BLOCKS
-        labels.extend(f"ind:{n.removeprefix('ind_')}" if indicator else n for n in names)
-        is_indicator.extend([indicator] * len(names))
-    return np.asarray(labels, dtype=object), np.asarray(is_indicator, dtype=bool)
+    pairs = _linear(pipeline).feature_names
+    labels = np.empty(len(pairs), dtype=object)
+    labels[:] = [label for label, _ in pairs]
+    return labels, np.fromiter((flag for _, flag in pairs), dtype=bool, count=len(pairs))
 
 
 class Scorer:
-    """Scores and explains feature rows of one fitted pipeline.
+    """Scores and explains feature rows of one fitted model.
 
     Parameters
     ----------
-    pipeline : Pipeline
-        A fitted pipeline of the form normaliser -> ``features`` union -> linear classifier.
+    model : LinearModel or Pipeline
+        A model's data (``Model.linear``), or a fitted pipeline of the form normaliser ->
+        ``features`` union -> linear classifier (converted to its data).
     top : int
         How many contributions to report per ad (largest absolute value first).
+
+    Feature rows are :class:`~classifier.features._csr.Rows` (CSR arrays; SciPy CSR matrices
+    are accepted too).
     """
 
-    def __init__(self, pipeline: Pipeline, top: int = 5):
-        self.pipeline = pipeline
+    def __init__(self, model, top: int = 5):
+        self.linear = _linear(model)
         self.top = top
-        self.coef, self.intercept = linear_part(pipeline)
-        self.labels, self.is_indicator = feature_labels(pipeline)
+        self.coef, self.intercept = self.linear.coef, self.linear.intercept
+        self.labels, self.is_indicator = feature_labels(self.linear)
         # Columns shown in the ``indicators`` column, and their names there.
         self._shown = self.is_indicator & ~np.isin(self.labels, _NOT_INDICATORS)
         self._names = np.array([s.removeprefix("ind:") for s in self.labels], dtype=object)
 
-    def features(self, texts: Sequence[str]) -> sp.csr_matrix:
+    def features(self, texts: Sequence[str]) -> Rows:
         """Feature rows of raw texts."""
-        normalized = self.pipeline.named_steps[NORMALIZE_STEP].transform(texts)
-        return sp.csr_matrix(self.pipeline.named_steps[FEATURES_STEP].transform(normalized))
+        return self.linear.features(list(texts))
 
-    def scores(self, X: sp.csr_matrix) -> np.ndarray:
+    def scores(self, X) -> np.ndarray:
         """Positive-class probabilities of feature rows (the pipeline's ``predict_proba``)."""
-        clf = self.pipeline.steps[-1][1]
-        if hasattr(clf, "coef_"):
-            return expit(X @ self.coef + self.intercept)
-        return clf.predict_proba(X)[:, 1]
+        return self.linear.scores(_rows(X))
 
-    def _ranked(self, X: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _ranked(self, X: Rows) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Each row's ``top`` entries, largest absolute contribution first.
 
         Returns
@@ -102,7 +101,7 @@ class Scorer:
         values : ndarray of float
             Their contributions.
         """
-        X = sp.csr_matrix(X)
+        X = _rows(X)
         contrib = X.data * self.coef[X.indices]
         counts = np.diff(X.indptr)
         rows = np.repeat(np.arange(X.shape[0]), counts)
@@ -115,7 +114,7 @@ class Scorer:
             keep = order[rank < self.top]
         return rows[keep], X.indices[keep], contrib[keep]
 
-    def top_contributions(self, X: sp.csr_matrix) -> list[list[tuple[str, float]]]:
+    def top_contributions(self, X: Rows) -> list[list[tuple[str, float]]]:
         """For each row, its ``top`` (label, contribution) pairs by absolute contribution."""
         rows, columns, values = self._ranked(X)
         labels = self.labels[columns]
@@ -125,7 +124,7 @@ class Scorer:
             for a, b in zip(bounds[:-1], bounds[1:], strict=True)
         ]
 
-    def reasons(self, X: sp.csr_matrix) -> list[str]:
+    def reasons(self, X: Rows) -> list[str]:
         """For each row, its top contributions as :func:`format_reasons` writes them.
 
         The same as ``[format_reasons(c) for c in self.top_contributions(X)]``, several times
@@ -136,31 +135,30 @@ class Scorer:
         bounds = np.searchsorted(rows, np.arange(X.shape[0] + 1)).tolist()
         return ["; ".join(pairs[a:b]) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
 
-    def indicator_column(self, X: sp.csr_matrix) -> list[str]:
+    def indicator_column(self, X: Rows) -> list[str]:
         """For each row, its fired indicators joined with ``";"`` (the ``indicators`` column).
 
         The same as ``[";".join(i) for i in self.indicators(X)]``, without slicing columns
         out of ``X`` or building a list per row.
         """
-        X = sp.csr_matrix(X)
-        if not X.has_sorted_indices:
-            X = X.sorted_indices()  # column order, as indicators() gives
+        X = _rows(X, sort=True)  # column order, as indicators() gives
         fired = self._shown[X.indices]
         rows = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))[fired]
         fired_names = self._names[X.indices[fired]].tolist()
         bounds = np.searchsorted(rows, np.arange(X.shape[0] + 1)).tolist()
         return [";".join(fired_names[a:b]) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
 
-    def indicators(self, X: sp.csr_matrix) -> list[list[str]]:
+    def indicators(self, X: Rows) -> list[list[str]]:
         """For each row, the indicators that fired (non-zero), in column order.
 
         ``age_stated`` and ``age_min_scaled`` are measurements, not indicators, and are left
         out; the age flags (``age_min_le_18``, ...) are kept.
         """
-        X = sp.csr_matrix(X[:, np.flatnonzero(self._shown)])
-        names = self._names[self._shown]
-        return [names[X.indices[a:b]].tolist() for a, b in zip(X.indptr[:-1], X.indptr[1:],
-                                                               strict=True)]
+        X = _rows(X, sort=True)
+        fired = self._shown[X.indices]
+        ptr = np.concatenate([[0], np.cumsum(fired)])[X.indptr].tolist()
+        names = self._names[X.indices[fired]].tolist()
+        return [names[a:b] for a, b in zip(ptr[:-1], ptr[1:], strict=True)]
 
     def explain(self, texts: Sequence[str]) -> list[dict]:
         """Score, contributions and fired indicators of each text."""
@@ -171,6 +169,16 @@ class Scorer:
              "intercept": self.intercept}
             for s, c, i in zip(scores, self.top_contributions(X), self.indicators(X), strict=True)
         ]
+
+
+def _rows(X, sort: bool = False) -> Rows:
+    """Feature rows as :class:`Rows`: ``X`` itself, or the arrays of a SciPy sparse matrix."""
+    if isinstance(X, Rows):
+        return X
+    X = X.tocsr()
+    if sort and not X.has_sorted_indices:
+        X = X.sorted_indices()
+    return Rows(X.data, X.indices, X.indptr, X.shape, X.has_sorted_indices)
 
 
 def format_reasons(contributions: list[tuple[str, float]]) -> str:
@@ -219,6 +227,6 @@ Explainer = Scorer
 
 def explain_text(model: Model, text: str, *, top: int = 10) -> dict:
     """One ad's score, flag, top signed contributions and fired indicators (``explain``)."""
-    (result,) = Scorer(model.pipeline, top=top).explain([text])
+    (result,) = Scorer(model.linear, top=top).explain([text])
     return {**result, "threshold": model.threshold, "flagged": result["score"] >= model.threshold,
             "model": model.model_id}

@@ -15,7 +15,8 @@ Public interface (other modules code against it):
 - :func:`mask_contacts`: masks contact data only, keeps everything else (to show ads).
 - :func:`extract_contacts`: canonical contact keys (``"phone:5875550143"``) to link ads.
 - :func:`normalize_and_extract`: both of the above from one analysis of the text.
-- :class:`TextNormalizer`: stateless scikit-learn transformer around :func:`normalize_text`.
+- :class:`~classifier.features._transformers.TextNormalizer`: the scikit-learn transformer
+  around :func:`normalize_text` (kept apart: scoring imports no scikit-learn).
 
 Contact data is found on a *skeleton* of the text: a lower-case ASCII string of the same length
 in which every character is replaced by the one it imitates (``"𝟓"`` by ``"5"``, ``"Ｏ"`` by
@@ -35,9 +36,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sklearn.base import BaseEstimator, TransformerMixin
-
-from classifier.text._contacts import _analyse, _Analysis, _contact_keys, _replace_spans
+from classifier.text._contacts import (
+    _analyse,
+    _Analysis,
+    _contact_keys,
+    _replace_spans,
+    mask_contacts,
+)
 from classifier.text._fold import _fold
 from classifier.text._tokens import _Span
 from classifier.text._words import WORD_STEPS, _apply_edits, _normalize_words
@@ -127,42 +132,7 @@ def _fold_edits(
     return edits
 
 
-class TextNormalizer(TransformerMixin, BaseEstimator):
-    """Stateless transformer applying :func:`normalize_text` to each document.
-
-    Examples
-    --------
-    >>> TextNormalizer().fit_transform(["H0T ɢɪʀʟ 🍒 call 587 555 0143"])
-    ['hot girl emoji_cherries call xphonex']
-    """
-
-    def fit(self, X: Iterable[str], y: object = None) -> TextNormalizer:
-        """Do nothing and return the transformer (it learns nothing).
-
-        Parameters
-        ----------
-        X : iterable of str
-            Ignored.
-        y : None
-            Ignored.
-
-        Returns
-        -------
-        self : TextNormalizer
-        """
-        return self
-
-    def transform(self, X: Iterable[str]) -> list[str]:
-        """Normalise each document.
-
-        Parameters
-        ----------
-        X : iterable of str
-            Ad texts.
-
-        Returns
-        -------
-        list of str
-            One normalised text per input document.
-        """
-        return [normalize_text(x) for x in X]
+def mask_and_lower(texts: Iterable[str]) -> list[str]:
+    """Contact data masked and text lower-cased: the only normalisation of the ``words``
+    baseline feature set (see :class:`~classifier.features.ContactMasker`)."""
+    return [mask_contacts(text).lower() for text in texts]

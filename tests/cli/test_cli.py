@@ -285,8 +285,8 @@ def test_too_few_ads_for_the_folds(bad_inputs, tmp_path, capsys):
 
 def test_tampered_model_is_an_error_line(model_dir, capsys):
     """A model file changed after saving is refused with one error line."""
-    pipeline = model_dir / "pipeline.skops"
-    pipeline.write_bytes(pipeline.read_bytes() + b"\0")
+    arrays = model_dir / "model.npz"
+    arrays.write_bytes(arrays.read_bytes() + b"\0")
     code, out, err = run_main(["score", "--model", model_dir, "--text", "x"], capsys)
     assert code == 1
     assert_one_error_line(err)

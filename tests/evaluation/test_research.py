@@ -8,7 +8,6 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-import scipy.sparse as sp
 from click.testing import CliRunner
 from sklearn.metrics import (
     average_precision_score,
@@ -379,15 +378,14 @@ def test_explanations_reach_the_calibrated_models_coefficients(calibrated, ads):
 def test_calibration_folds_keep_groups_together(ads, monkeypatch):
     """train() hands its groups to the calibrator, whose folds never split a group."""
     seen = []
+    folds = _model.stratified_group_folds
 
-    class Recording(_model.StratifiedGroupKFold):
-        def split(self, X, y=None, groups=None):
-            for train, test in super().split(X, y, groups):
-                if sp.issparse(X):  # the calibrator's folds (the outer ones split zeros)
-                    seen.append(set(groups[train]) & set(groups[test]))
-                yield train, test
+    def recording(y, groups, n_splits, seed):
+        splits = folds(y, groups, n_splits, seed)
+        seen.extend(set(groups[train]) & set(groups[test]) for train, test in splits)
+        return splits
 
-    monkeypatch.setattr(_model, "StratifiedGroupKFold", Recording)
+    monkeypatch.setattr(_model, "stratified_group_folds", recording)
     groups = np.arange(len(ads)) // 4  # blocks of four ads
     classifier.train(ads["text"], ads["label"], folds=3, groups=groups, calibrate="isotonic")
     # 3 outer folds and the final fit, each with 5 calibration folds.

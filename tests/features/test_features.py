@@ -15,9 +15,9 @@ from sklearn.base import clone
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 import classifier
-from classifier.features._rules import RuleFeatures, _prefilter, _rules
+from classifier.features._rules import _prefilter, _rules
 from classifier.features._sets import FEATURE_SETS
-from classifier.features._tfidf import ContactMasker, WordTfidfVectorizer
+from classifier.features._transformers import ContactMasker, RuleFeatures, WordTfidfVectorizer
 from classifier.text._normalize import normalize_text
 
 # Ordinary classifieds, written for this test: jobs, housing, items for sale, services.

@@ -26,7 +26,6 @@ from classifier.features._indicators import (
     _AGE,
     AGE_FEATURE_NAMES,
     INDICATOR_NAMES,
-    IndicatorFeatures,
     _matcher,
     _sources,
     extract_ages,
@@ -35,6 +34,7 @@ from classifier.features._indicators import (
     load_lexicon,
 )
 from classifier.features._regex import _expand, _non_word_class
+from classifier.features._transformers import IndicatorFeatures
 from classifier.text._normalize import normalize_text
 
 # One plain example per indicator of the packaged lexicon.
@@ -297,7 +297,7 @@ def test_clone_pickle_and_skops_round_trip():
     for copy in (clone(est), pickle.loads(pickle.dumps(est))):
         np.testing.assert_array_equal(copy.transform(texts).toarray(), expected)
     data = sio.dumps(est)
-    name = "classifier.features._indicators.IndicatorFeatures"
+    name = "classifier.features._transformers.IndicatorFeatures"
     assert sio.get_untrusted_types(data=data) == [name]
     loaded = sio.loads(data, trusted=[name])
     np.testing.assert_array_equal(loaded.transform(texts).toarray(), expected)

@@ -22,7 +22,7 @@ from classifier import (
     save_model,
     train,
 )
-from classifier.model._persistence import PIPELINE_FILE
+from classifier.model._persistence import ARRAYS_FILE
 from classifier.model._pipeline import grouped_folds
 from classifier.model._train import find_personal_data, vocabulary
 
@@ -211,6 +211,73 @@ def test_chainbreaker_model_file_holds_no_phone_number(chainbreaker_model, tmp_p
     """No phone number of the training ads appears anywhere in the saved model file."""
     model, phones = chainbreaker_model
     save_model(model, tmp_path / "model")
-    saved = (tmp_path / "model" / PIPELINE_FILE).read_bytes()
+    saved = (tmp_path / "model" / ARRAYS_FILE).read_bytes()
     count = _leaked(saved + _zip_contents(saved), phones)
     assert count == 0, f"{count} phone numbers in the saved model file"
+
+
+# The data-only model (LinearModel) against the scikit-learn pipeline ---------------------------
+
+EDGE_CASES = [
+    "", " ", "a", "\x00", "\x00 new girls \x00", "\ufffd\ufffd bad bytes",
+    "EXØTiC ƒяєαк 🌹🌹 s e x y, h0t & nineteen yo! 587-555-0143",
+    "n e w  g i r l s  i n  t o w n", "𝓷𝓮𝔀 𝓰𝓲𝓻𝓵 18yo", "ｆｕｌｌ ｗｉｄｔｈ ａｄ",
+    "new girls in town young sweet " * 3000, "x" * 100_000, "age 17 yrs, i am 16",
+]
+
+
+def _assert_same_rows(rows, matrix):
+    """Feature rows of the data-only model equal the pipeline's matrix, bit for bit."""
+    matrix = matrix.tocsr()
+    assert rows.shape == matrix.shape
+    np.testing.assert_array_equal(rows.indptr, matrix.indptr)
+    np.testing.assert_array_equal(rows.indices, matrix.indices)
+    assert rows.data.dtype == matrix.data.dtype
+    np.testing.assert_array_equal(rows.data, matrix.data)
+
+
+def test_data_only_model_equals_the_pipeline_on_chainbreaker(chainbreaker_model):
+    """Features, scores, reasons and indicators without scikit-learn are the pipeline's, to
+    the last bit, on every ChainBreaker ad, obfuscated copies and edge cases."""
+    from obfuscate import obfuscate
+
+    from classifier.scoring import Scorer
+
+    model, _ = chainbreaker_model
+    labeled, _ = load_labeled(dataset="chainbreaker")
+    texts = list(labeled.texts)
+    texts += [obfuscate(t, seed=i) for i, t in enumerate(texts[:300])] + EDGE_CASES
+    pipeline, linear = model.pipeline, model.linear
+    steps = pipeline.named_steps
+    matrix = steps["features"].transform(steps["normalize"].transform(texts))
+    rows = linear.features(texts)
+    _assert_same_rows(rows, matrix)
+    expected = pipeline.predict_proba(texts)[:, 1]
+    np.testing.assert_array_equal(linear.scores(rows), expected)
+    scorer = Scorer(linear, top=5)
+    assert scorer.reasons(rows) == scorer.reasons(matrix)
+    assert scorer.indicator_column(rows) == scorer.indicator_column(matrix)
+
+
+def test_predict_agrees_with_flagged(chainbreaker_model):
+    """The pipeline's predict() flags exactly the ads whose score reaches the threshold."""
+    model, _ = chainbreaker_model
+    labeled, _ = load_labeled(dataset="chainbreaker")
+    flagged = model.predict_proba(labeled.texts) >= model.threshold
+    np.testing.assert_array_equal(model.pipeline.predict(labeled.texts), flagged)
+    np.testing.assert_array_equal(model.predict(labeled.texts), flagged)
+
+
+@pytest.mark.parametrize("kwargs", [dict(calibrate="sigmoid"), dict(calibrate="isotonic"),
+                                    dict(features="words"), dict(features="normalized"),
+                                    dict(features="chars")],
+                         ids=["sigmoid", "isotonic", "words", "normalized", "chars"])
+def test_data_only_model_equals_the_pipeline(kwargs, ads):
+    """Every feature set and calibration: the data-only model scores as the pipeline does,
+    and the pipeline rebuilt from the data too."""
+    texts = ads["text"].tolist() + EDGE_CASES
+    model = train(ads["text"], ads["label"], folds=3, **kwargs)
+    expected = model.pipeline.predict_proba(texts)[:, 1]
+    np.testing.assert_array_equal(model.linear.scores(model.linear.features(texts)), expected)
+    rebuilt = model.linear.to_pipeline(threshold=model.threshold)
+    np.testing.assert_array_equal(rebuilt.predict_proba(texts)[:, 1], expected)

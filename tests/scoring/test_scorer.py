@@ -43,7 +43,7 @@ def test_format_reasons():
 
 def _reference_top_contributions(scorer, X):
     """The contributions by a stable sort of every row (the original implementation)."""
-    X = sp.csr_matrix(X)
+    X = X.tocsr()
     contrib = X.data * scorer.coef[X.indices]
     counts = np.diff(X.indptr)
     rows = np.repeat(np.arange(X.shape[0]), counts)
@@ -94,6 +94,6 @@ def test_indicator_column_joins_the_fired_indicators(model, ads):
     assert column == [";".join(names) for names in scorer.indicators(X)]
     assert column[-2] == ""
     assert column[-1]  # movement and age language fire
-    shuffled = X.tocsc().tocsr()  # same matrix, indices possibly in another order
+    shuffled = X.tocsr().tocsc().tocsr()  # same matrix, indices possibly in another order
     shuffled.has_sorted_indices = False
     assert scorer.indicator_column(shuffled) == column

@@ -16,6 +16,7 @@ from sklearn.base import clone
 from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.pipeline import make_pipeline
 
+from classifier.text import TextNormalizer
 from classifier.text._contacts import (
     _DIGIT_GROUPINGS,
     _DOMAIN_SPELLED,
@@ -36,7 +37,6 @@ from classifier.text._fold import (
     _skeleton,
 )
 from classifier.text._normalize import (
-    TextNormalizer,
     _fold_edits,
     normalize_and_extract,
     normalize_text,
