@@ -77,7 +77,10 @@ TRUSTED_TYPES = (
     "classifier.features._transformers.ContactMasker",
     "classifier.features._transformers.RuleFeatures",
     "classifier.features._transformers.IndicatorFeatures",
+    "classifier.features._transformers.ContextScore",
+    "classifier.features._transformers.ContextGatedUnion",
     "classifier.model._estimators.PriorCorrectedLogisticRegression",
+    "classifier.model._estimators.ContextLogisticRegression",
     # A calibrated model (``train(calibrate=...)``): the wrapper and the two private
     # scikit-learn classes it stores its fitted parts in, which skops does not trust itself.
     "classifier.model._estimators.GroupedCalibratedClassifierCV",

@@ -11,6 +11,7 @@ from click.testing import CliRunner
 from classifier import evaluate, group_ads
 from classifier.cli import cli
 from classifier.evaluation import EvaluationOptions, evaluate_source
+from classifier.features import DEFAULT_FEATURES
 from classifier.io import DataSource
 from classifier.model._pipeline import grouped_folds
 
@@ -125,7 +126,7 @@ def test_evaluate_writes_json(small_csv, tmp_path, ads):
                                       "--bootstrap", "50", "--json", str(path)])
     assert result.exit_code == 0, result.output
     saved = json.loads(path.read_text())
-    report = evaluate_source(DataSource(data=small_csv), ["full"],
+    report = evaluate_source(DataSource(data=small_csv), [DEFAULT_FEATURES],
                              EvaluationOptions(folds=3, bootstrap=50))
     for key in ("mean", "std"):
         assert saved[key] == pytest.approx(report[key]), key

@@ -130,7 +130,9 @@ def test_manifest_after_save(model_dir, ads):
     assert manifest["threshold"] == manifest["metrics"]["threshold"]
     assert 0 < manifest["threshold"] < 1
     assert len(manifest["reference_scores"]) == len(REFERENCE_TEXTS)
-    assert [b["kind"] for b in manifest["model"]["blocks"]] == ["tfidf", "indicators", "rules"]
+    blocks = manifest["model"]["blocks"]
+    assert [b["kind"] for b in blocks] == ["tfidf", "indicators", "rules", "context"]
+    assert blocks[-1]["context_sha256"] and blocks[2]["params"] == {"rules": "evidence"}
     data = manifest["training_data"]
     assert data["source"] == "invented"
     assert data["n_used"] == len(ads)
