@@ -12,46 +12,16 @@ Public interface::
     summary = write_review_page(ReviewOptions(source="ads.csv", output="review.html"))
 """
 
-from __future__ import annotations
+import lazy_loader as _lazy
 
-from collections.abc import Callable
-from pathlib import Path
-
-from classifier.io._files import write_atomic
-from classifier.review._build import build_review, indicator_info
-from classifier.review._decisions import DECISIONS, EXPORT_COLUMNS, decisions_to_labels
-from classifier.review._highlight import locate_indicators
-from classifier.review._options import ORDERS, ReviewOptions
-from classifier.review._page import render_page
-
-__all__ = [
-    "DECISIONS",
-    "EXPORT_COLUMNS",
-    "ORDERS",
-    "ReviewOptions",
-    "build_review",
-    "decisions_to_labels",
-    "indicator_info",
-    "locate_indicators",
-    "render_page",
-    "write_review_page",
-]
-
-
-def write_review_page(options: ReviewOptions,
-                      on_problem: Callable[[int, str], None] | None = None) -> dict:
-    """Build the review page of ``options.source`` and write it to ``options.output``.
-
-    The file is written to a temporary file beside the target and renamed when complete,
-    so an error leaves nothing behind. ``on_problem`` receives (line number, reason) for
-    every input line that is not a row (see ``options.on_error``).
-
-    Returns
-    -------
-    dict
-        The page's ``meta`` (counts, model, threshold, page id) plus ``output`` and ``bytes``.
-    """
-    data = build_review(options, on_problem)
-    page = render_page(data)
-    write_atomic(Path(options.output), page.encode("utf-8"))
-    return {**data["meta"], "output": str(options.output), "bytes": len(page.encode())}
+# Names load on first use: the command line imports the options without pandas.
+__getattr__, __dir__, __all__ = _lazy.attach(
+    __name__,
+    submod_attrs={
+        "_build": ["build_review", "indicator_info"],
+        "_decisions": ["DECISIONS", "EXPORT_COLUMNS", "decisions_to_labels"],
+        "_highlight": ["locate_indicators"],
+        "_options": ["ORDERS", "ReviewOptions"],
+        "_page": ["render_page", "write_review_page"],
+    },
+)

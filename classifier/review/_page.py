@@ -7,7 +7,12 @@ import hashlib
 import html
 import importlib.resources
 import json
+from collections.abc import Callable
 from pathlib import Path
+
+from classifier.io._files import write_atomic
+from classifier.review._build import build_review
+from classifier.review._options import ReviewOptions
 
 # Characters that could end the JSON's <script> element or confuse an HTML parser, and the
 # line separators that older JavaScript parsers reject, as JSON escapes.
@@ -45,3 +50,22 @@ def render_page(data: dict) -> str:
     head, _, tail = page.partition("__DATA__")
     before_script, _, end = tail.partition("__SCRIPT__")
     return head + parts["__DATA__"] + before_script + parts["__SCRIPT__"] + end
+
+
+def write_review_page(options: ReviewOptions,
+                      on_problem: Callable[[int, str], None] | None = None) -> dict:
+    """Build the review page of ``options.source`` and write it to ``options.output``.
+
+    The file is written to a temporary file beside the target and renamed when complete,
+    so an error leaves nothing behind. ``on_problem`` receives (line number, reason) for
+    every input line that is not a row (see ``options.on_error``).
+
+    Returns
+    -------
+    dict
+        The page's ``meta`` (counts, model, threshold, page id) plus ``output`` and ``bytes``.
+    """
+    data = build_review(options, on_problem)
+    page = render_page(data)
+    write_atomic(Path(options.output), page.encode("utf-8"))
+    return {**data["meta"], "output": str(options.output), "bytes": len(page.encode())}
