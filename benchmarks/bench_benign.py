@@ -34,14 +34,8 @@ from classifier.model._pipeline import grouped_folds
 from classifier.text import TextNormalizer
 
 ONE_LINERS = [
-    "Brand new position: she will report to the travel manager",
-    "New in town and looking for a tennis partner on weekends",
-    "Selling my daughter's bicycle, barely used, she has outgrown it",
-    "new in town",
-    "Fresh roses delivered, available 24/7",
-    "Young professional girls' soccer team needs a coach",
-    "Licensed massage therapist, sports and deep tissue, clinic downtown",
-]
+    line for line in (Path(__file__).resolve().parents[1] / "examples" / "ordinary_one_liners.txt")
+    .read_text(encoding="utf-8").splitlines() if line and not line.startswith("#")]
 
 
 def _with_lexicon(lexicon: dict | None):

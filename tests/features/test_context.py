@@ -21,17 +21,9 @@ from classifier.scoring._scorer import Scorer, linear_part
 from classifier.text import TextNormalizer
 
 # Ordinary sentences holding words that are indicators in adult-services ads.
-ONE_LINERS = (
-    "Brand new position: she will report to the travel manager",
-    "New in town and looking for a tennis partner on weekends",
-    "Selling my daughter's bicycle, barely used, she has outgrown it",
-    "new in town",
-    "Fresh roses delivered, available 24/7",
-    "Young professional girls' soccer team needs a coach",
-    "Licensed massage therapist, sports and deep tissue, clinic downtown",
-    "She is a young travel agent, available 24/7 for new clients in town",
-    "Our girls' choir is new in town: fresh voices, roses for the soloists",
-)
+ONE_LINERS = tuple(
+    line for line in (Path(__file__).parents[2] / "examples" / "ordinary_one_liners.txt")
+    .read_text(encoding="utf-8").splitlines() if line and not line.startswith("#"))
 # Invented adult-services ads with the same indicator words.
 ADULT_ADS = (
     "Sweet young girls, new in town for a few days, incall and outcall, 24/7, 150 roses",
