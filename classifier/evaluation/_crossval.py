@@ -11,8 +11,8 @@ Protocol, in every case:
   then measured on the held-out part.
 - **Metrics** are computed on the pooled held-out scores (each ad flagged at its own fold's
   threshold), with 95% percentile intervals from a bootstrap that resamples *groups*
-  (:mod:`classifier._bootstrap`); models compared on the same data share their resamples, so
-  their differences get paired intervals.
+  (:mod:`classifier.evaluation._bootstrap`); models compared on the same data share their
+  resamples, so their differences get paired intervals.
 - **Ordinal labels** (e.g. Trafficking-10k's 0-6): the model is trained on the binary cut
   (``label >= label_threshold``) and its score is mapped to a level by cut points learned on
   the training part of each fold: the quantiles of the training rows' out-of-fold scores that

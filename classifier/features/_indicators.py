@@ -2,7 +2,7 @@
 
 The lexicon lives in ``classifier/data/indicators.toml`` (one table per indicator, see the
 comments at the top of that file). Indicators run on text already passed through
-:func:`classifier._normalize.normalize_text`. They are evidence for a human reviewer and
+:func:`classifier.text.normalize_text`. They are evidence for a human reviewer and
 inputs for a linear model, never verdicts: the only study with known case outcomes found
 several popular "red flags" not predictive (see ``docs/field-notes.md``).
 
@@ -385,7 +385,7 @@ def extract_ages(normalized_text: str) -> list[int]:
     Parameters
     ----------
     normalized_text : str
-        Output of :func:`classifier._normalize.normalize_text` (number words already digits).
+        Output of :func:`classifier.text.normalize_text` (number words already digits).
 
     Returns
     -------
@@ -400,7 +400,7 @@ def find_indicators(normalized_text: str, lexicon_path: str | Path | None = None
     Parameters
     ----------
     normalized_text : str
-        Output of :func:`classifier._normalize.normalize_text`.
+        Output of :func:`classifier.text.normalize_text`.
     lexicon_path : str or Path, default=None
         A user lexicon; ``None`` uses the packaged one.
 

@@ -125,7 +125,7 @@ class GroupedCalibratedClassifierCV(CalibratedClassifierCV):
         linear = pipeline.named_steps[CLASSIFIER_STEP].calibrated_classifiers_[0].estimator
         linear.coef_, linear.intercept_
 
-    (:func:`classifier._explain.linear_part` does this.) Sigmoid calibration keeps the score
+    (:func:`classifier.scoring._scorer.linear_part` does this.) Sigmoid calibration keeps the score
     linear in log-odds (``a * decision + b``, so contributions scale by ``a``); isotonic
     calibration keeps only the order, so contributions explain the ranking of ads but do not
     add up to the calibrated score.

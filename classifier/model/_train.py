@@ -48,7 +48,7 @@ def train(
         Group ids keeping near-duplicate ads in one fold; computed with
         :func:`classifier.group_ads` when omitted.
     target_precision : float or None
-        Threshold rule, see :func:`classifier._metrics.choose_threshold`.
+        Threshold rule, see :func:`classifier.evaluation.choose_threshold`.
     threshold : float, optional
         Use this threshold instead of choosing one.
     n_jobs : int, optional

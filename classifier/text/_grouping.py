@@ -4,13 +4,13 @@ Templated ads are typical of organised activity: one text posted many times with
 phone number or a few words changed. Reviewers want such ads shown once, and evaluation must
 keep them in one fold. :func:`group_ads` links two ads when
 
-- their normalised words are identical (:func:`classifier._normalize.normalize_text` masks
+- their normalised words are identical (:func:`classifier.text.normalize_text` masks
   phone numbers and e-mails, so a template re-posted under another phone is an exact
   duplicate);
 - the Jaccard similarity of their sets of word shingles, estimated with MinHash, reaches a
   threshold (candidate pairs from MinHash LSH, checked on the full signatures); or
 - they share a phone number or e-mail address
-  (:func:`classifier._normalize.extract_contacts`);
+  (:func:`classifier.text.extract_contacts`);
 
 and returns the connected components of these links as group ids. Ads with fewer than
 ``min_tokens`` words are linked as exact duplicates (a short template re-posted under other
@@ -114,7 +114,7 @@ def group_ads(
         contacts only.
     link_contacts : bool, default=True
         Also link ads sharing a phone number or e-mail address (keys ``phone:`` and
-        ``email:`` of :func:`~classifier._normalize.extract_contacts`; social-media
+        ``email:`` of :func:`~classifier.text.extract_contacts`; social-media
         handles are not used, as generic words are often mistaken for them).
     seed : int, default=0
         Seed of the MinHash permutations.
