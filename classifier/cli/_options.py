@@ -193,12 +193,18 @@ def print_metrics(title: str, metrics: dict) -> None:
 
 def load_model_or_default(model_dir: str | None):
     """The model in ``model_dir``, or the default model (trained on first use, with a notice)."""
-    from classifier.model import MANIFEST_FILE, default_model_dir, load_default_model, load_model
+    from classifier.model import (
+        cached_default_model,
+        default_model_dir,
+        load_model,
+        train_default_model,
+    )
 
     if model_dir is not None:
         return load_model(model_dir)
-    if (default_model_dir() / MANIFEST_FILE).is_file():
-        return load_default_model()
-    with working("no default model yet: training it once on the public chainbreaker dataset "
-                 f"(about 30 s); it is cached in {default_model_dir()}"):
-        return load_default_model()
+    model = cached_default_model()
+    if model is None:
+        with working("no default model yet: training it once on the public chainbreaker "
+                     f"dataset (about 30 s); it is cached in {default_model_dir()}"):
+            model = train_default_model()
+    return model

@@ -68,7 +68,7 @@ def score_cmd(source: str | None, texts: tuple[str, ...], model_dir: str | None,
     Exit codes: 0 success, 1 failure (nothing written), 2 usage error, 3 partial success
     (some input lines could not be read and were skipped).
     """
-    from classifier.scoring import ScoreOptions, score_source, score_texts_to
+    from classifier.scoring import ScoreOptions, score_texts_to
 
     if (source is None) == (not texts):
         raise click.UsageError("give either INPUT (a file or -) or --text")
@@ -80,6 +80,8 @@ def score_cmd(source: str | None, texts: tuple[str, ...], model_dir: str | None,
     if texts:
         summary = score_texts_to(model, texts, output, options)
     else:
+        from classifier.scoring import score_source  # pandas: only for files
+
         summary = score_source(model, source, output, options, on_problem=report_line,
                                progress=not quiet and sys.stderr.isatty())
     if not quiet:

@@ -4,20 +4,22 @@ CSV and TSV cells that a spreadsheet would run as a formula are escaped by defau
 
 from __future__ import annotations
 
+import csv
 import os
 import re
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
-
-import numpy as np
-import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
+from typing import TYPE_CHECKING
 
 from classifier._errors import DataError
 from classifier.io._files import temp_beside
 from classifier.io._formats import OUTPUT_FORMATS, detect_format
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import pyarrow.parquet as pq
 
 # A cell starting with one of these runs as a formula when a spreadsheet opens the file
 # (OWASP, "CSV injection"); tab and carriage return hide such a start from the eye.
@@ -39,6 +41,9 @@ def escape_formula(cell: str) -> str:
 
 def escape_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     """``frame`` with :func:`escape_formula` applied to its text cells and column names."""
+    import numpy as np
+    import pandas as pd
+
     out = frame.copy(deep=False)
     out.columns = [escape_formula(c) if isinstance(c, str) else c for c in frame.columns]
     for i in range(frame.shape[1]):
@@ -86,7 +91,7 @@ class TableWriter:
         self._tmp: str | None = None
         self._fh = None
         self._parquet: pq.ParquetWriter | None = None
-        self._schema: pa.Schema | None = None
+        self._schema = None
 
     def __enter__(self) -> TableWriter:
         binary = self.fmt == "parquet"
@@ -121,10 +126,42 @@ class TableWriter:
                 raise  # a closed pipe, for the command line to handle
             raise self._error(exc) from exc
 
+    def write_records(self, columns: Sequence[str], rows: Sequence[Sequence]) -> None:
+        """Append rows given as sequences of plain Python values (str, int, float, bool).
+
+        For a few rows, such as ``classifier score --text``: CSV and TSV are written with the
+        csv module, as pandas writes them, without importing pandas; other formats go
+        through a DataFrame.
+        """
+        if self.fmt not in ("csv", "tsv"):
+            import pandas as pd
+
+            self.write(pd.DataFrame(list(rows), columns=list(columns)))
+            return
+        escape = escape_formula if self.escape_formulas else str
+        try:
+            out = csv.writer(self._fh, delimiter="\t" if self.fmt == "tsv" else ",",
+                             lineterminator="\n")
+            if not self._header_written:
+                out.writerow([escape(c) for c in columns])
+                self._header_written = True
+            out.writerows([[escape(v) if isinstance(v, str) else v for v in row]
+                           for row in rows])
+            self.rows += len(rows)
+            if self.to_stdout:
+                self._fh.flush()
+        except OSError as exc:
+            if self.to_stdout:
+                raise
+            raise self._error(exc) from exc
+
     def _write(self, frame: pd.DataFrame) -> None:
         if self.escape_formulas:
             frame = escape_formulas(frame)
         if self.fmt == "parquet":
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+
             table = pa.Table.from_pandas(frame, schema=self._schema, preserve_index=False)
             if self._parquet is None:
                 self._schema = table.schema

@@ -7,7 +7,12 @@ import lazy_loader as _lazy
 __getattr__, __dir__, __all__ = _lazy.attach(
     __name__,
     submod_attrs={
-        "_default": ["default_model_dir", "load_default_model"],
+        "_default": [
+            "cached_default_model",
+            "default_model_dir",
+            "load_default_model",
+            "train_default_model",
+        ],
         "_estimators": [
             "CALIBRATION_METHODS",
             "ContextLogisticRegression",

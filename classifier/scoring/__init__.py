@@ -7,8 +7,9 @@ import lazy_loader as _lazy
 __getattr__, __dir__, __all__ = _lazy.attach(
     __name__,
     submod_attrs={
-        "_batch": ["score_file", "score_frame", "score_records", "score_texts", "text_status"],
-        "_run": ["score_source", "score_texts_to"],
+        "_batch": ["score_file", "score_frame", "score_texts"],
+        "_records": ["score_records", "score_texts_to", "text_status"],
+        "_run": ["score_source"],
         "_types": [
             "CHUNKSIZE",
             "MAX_TEXT_CHARS",

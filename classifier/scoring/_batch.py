@@ -54,36 +54,6 @@ def _texts_and_status(texts: pd.Series) -> tuple[list[str], np.ndarray]:
     return texts.tolist(), status
 
 
-def text_status(text: str) -> tuple[str, str]:
-    """One text as it is scored (cut to :data:`MAX_TEXT_CHARS`) and its ``status``: the rule
-    of :func:`_texts_and_status`, for a single text without pandas."""
-    if not text:
-        return text, "empty_text"
-    if len(text) > MAX_TEXT_CHARS:
-        return text[:MAX_TEXT_CHARS], "truncated"
-    return text, "invalid_utf8" if "\ufffd" in text else "ok"
-
-
-def score_records(model: Model, texts: Sequence[str], *, threshold: float | None = None,
-                  explain: bool = True) -> list[dict]:
-    """Score texts without building DataFrames (a service's requests): one dict per text,
-    in order, with the values :func:`score_frame` gives (``score``, ``flagged``,
-    ``threshold``, ``reasons``, ``indicators``, ``model``, ``status``)."""
-    if not texts:
-        return []
-    threshold = model.threshold if threshold is None else float(threshold)
-    cut, statuses = zip(*map(text_status, texts), strict=True)
-    scorer = model.scorer
-    X = scorer.features(list(cut))
-    scores = scorer.scores(X).tolist()
-    reasons = scorer.reasons(X) if explain else [""] * len(scores)
-    fired = scorer.indicator_column(X) if explain else [""] * len(scores)
-    return [{"score": score, "flagged": score >= threshold, "threshold": threshold,
-             "reasons": reason, "indicators": names, "model": model.model_id, "status": status}
-            for score, reason, names, status in zip(scores, reasons, fired, statuses,
-                                                    strict=True)]
-
-
 def _score_batch(scorer: Scorer, texts: list[str], explain: bool) -> dict:
     """Scores, and optionally reasons and fired indicators, of raw texts."""
     # Reposted ads repeat verbatim within a chunk: work on each distinct text once.

@@ -4,41 +4,19 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import pandas as pd
-
 from classifier._errors import DataError
 from classifier.io._chunks import input_size
 from classifier.io._files import check_not_input
-from classifier.io._writers import TableWriter
-from classifier.scoring._batch import score_file, score_frame
-from classifier.scoring._types import STATUSES, ScoreOptions, ScoreSummary
+from classifier.scoring._batch import score_file
+from classifier.scoring._types import ScoreOptions, ScoreSummary
 
 if TYPE_CHECKING:
     from classifier.model import Model
-
-
-def score_texts_to(model: Model, texts: Sequence[str], output: str | Path | None,
-                   options: ScoreOptions) -> ScoreSummary:
-    """Score texts given directly (``--text``) and write them like a file's rows."""
-    started = time.perf_counter()
-    scored = score_frame(model, pd.DataFrame({"text": list(texts)}, dtype=object),
-                         threshold=options.threshold, explain=options.explain)
-    with TableWriter(output, options.output_format,
-                     escape_formulas=options.escape_formulas) as writer:
-        writer.write(scored[scored["flagged"]] if options.flagged_only else scored)
-    statuses = scored["status"].value_counts()
-    return ScoreSummary(
-        threshold=float(scored["threshold"].iloc[0]), model=model.model_id,
-        output="-" if output in (None, "-") else str(output),
-        rows_read=len(scored), rows_written=writer.rows, flagged=int(scored["flagged"].sum()),
-        **{name: int(statuses.get(name, 0)) for name in STATUSES[1:]},
-        seconds=time.perf_counter() - started,
-    )
 
 
 def score_source(

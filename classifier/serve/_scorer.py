@@ -2,7 +2,7 @@
 
 ``score_frame`` builds DataFrames for its input and output; for a request of one ad that
 costs more than the scoring itself. This module joins each ad's fields as ``join_text``
-does and calls :func:`classifier.scoring.score_records`; ``tests/serve/test_scorer.py``
+does and calls :func:`classifier.scoring.score_records`; ``tests/serve/test_request_scorer.py``
 checks that the results equal ``score_frame``'s.
 """
 
