@@ -18,16 +18,18 @@ def info_cmd(model_dir: str, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(manifest, indent=2))
         return
-    data = manifest.get("data") or {}
+    data = manifest.get("training_data") or {}
     metrics = manifest.get("metrics") or {}
     versions = manifest.get("versions") or {}
+    parts = data.get("sources") or [data]
     lines = [
         f"model        {manifest.get('model_id', '?')} ({model_dir})",
-        f"trained      {manifest.get('trained_at', '?')} with classifier "
+        f"trained      {manifest.get('created', '?')} with classifier "
         f"{versions.get('classifier', '?')}, scikit-learn {versions.get('scikit-learn', '?')}",
         f"features     {manifest.get('features', '?')}",
-        f"data         {data.get('source', '?')} (sha256 {str(data.get('sha256', '?'))[:12]}, "
-        f"{data.get('n_rows', '?')} rows, {data.get('n_missing_label', 0)} without a label)",
+        *(f"data         {part.get('source', '?')} (sha256 {str(part.get('sha256'))[:12]}, "
+          f"{part.get('n_rows', '?')} rows, {part.get('n_missing_label', 0)} without a label)"
+          for part in parts),
         f"threshold    {manifest['threshold']:.3f}: {manifest.get('threshold_rule', '')}",
     ]
     if metrics:

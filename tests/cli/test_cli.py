@@ -475,3 +475,16 @@ def test_dedup_reports_malformed_lines_and_old_option_names(tmp_path, capsys):
     assert pd.read_csv(out)["id"].tolist() == [0, 1]
     code, _, err = run_main(["dedup", source, "--on-error", "fail", "-o", out], capsys)
     assert code == 1 and "line 2" in err
+
+
+def test_info_names_the_model_its_data_and_threshold(saved_model_dir, capsys):
+    """`classifier info MODEL`: id, training data with its checksum, threshold, metrics."""
+    manifest = json.loads((saved_model_dir / "manifest.json").read_text())
+    code, out, _ = run_main(["info", saved_model_dir], capsys)
+    assert code == 0
+    assert manifest["model_id"] in out and manifest["created"] in out
+    data = manifest["training_data"]
+    assert f"{data.get('n_rows', '?')} rows" in out
+    assert f"threshold    {manifest['threshold']:.3f}" in out
+    code, out, _ = run_main(["info", saved_model_dir, "--json"], capsys)
+    assert json.loads(out) == manifest
