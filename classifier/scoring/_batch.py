@@ -28,9 +28,9 @@ from classifier.io._chunks import iter_chunks, report_problems
 from classifier.io._files import check_not_input
 from classifier.io._tables import as_pandas, check_columns, join_text
 from classifier.io._writers import TableWriter
+from classifier.scoring._records import text_status
 from classifier.scoring._scorer import Scorer
 from classifier.scoring._types import (
-    MAX_TEXT_CHARS,
     SCORE_COLUMNS,
     STATUSES,
     ScoreOptions,
@@ -43,15 +43,12 @@ if TYPE_CHECKING:
 
 
 def _texts_and_status(texts: pd.Series) -> tuple[list[str], np.ndarray]:
-    """Cut over-long texts and describe each row's text in a status string."""
-    lengths = texts.str.len().to_numpy()
-    status = np.full(len(texts), "ok", dtype=object)
-    status[texts.str.contains("\ufffd", regex=False).to_numpy()] = "invalid_utf8"
-    status[lengths > MAX_TEXT_CHARS] = "truncated"
-    status[lengths == 0] = "empty_text"
-    if (lengths > MAX_TEXT_CHARS).any():
-        texts = texts.str.slice(0, MAX_TEXT_CHARS)
-    return texts.tolist(), status
+    """Cut over-long texts and describe each row's text in a status string (see
+    :func:`~classifier.scoring._records.text_status`, the rule for one text)."""
+    if texts.empty:
+        return [], np.zeros(0, dtype=object)
+    cut, status = zip(*map(text_status, texts.tolist()), strict=True)
+    return list(cut), np.asarray(status, dtype=object)
 
 
 def _score_batch(scorer: Scorer, texts: list[str], explain: bool) -> dict:

@@ -26,8 +26,8 @@ if TYPE_CHECKING:
 
 
 def text_status(text: str) -> tuple[str, str]:
-    """One text as it is scored (cut to :data:`MAX_TEXT_CHARS`) and its ``status``: the rule
-    of :func:`_texts_and_status`, for a single text without pandas."""
+    """One text as it is scored (cut to :data:`MAX_TEXT_CHARS`) and its ``status``: ``ok``,
+    or the first caveat that applies of ``empty_text``, ``truncated``, ``invalid_utf8``."""
     if not text:
         return text, "empty_text"
     if len(text) > MAX_TEXT_CHARS:
