@@ -4,15 +4,23 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 MODEL ?= models/chainbreaker
 
-.PHONY: setup demo test lint browser clean
+.PHONY: setup core demo test lint browser clean
 
 setup: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml core/Cargo.toml $(wildcard core/src/*.rs)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(MAKE) core
 	touch $@
+
+# The compiled text core (Rust, core/): optional, so a machine without cargo keeps the
+# Python path (`classifier --version` says which core is in use).
+core:  ## build and install the compiled text core
+	@if command -v cargo >/dev/null; then \
+		$(BIN)/python -m pip install --quiet --force-reinstall --no-deps ./core; \
+	else echo "cargo not found: the Python text core will be used"; fi
 
 demo: setup  ## train on the public dataset, score the invented example ads, write a review page
 	$(BIN)/classifier train --dataset chainbreaker -o $(MODEL)

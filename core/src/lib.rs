@@ -1,0 +1,23 @@
+//! The compiled text core of `classifier`, imported from Python as `classifier_core`.
+//!
+//! Each module mirrors one Python module, which stays the reference: the Python package
+//! calls into this one through `classifier/_core.py`, and tests assert identical results.
+
+use pyo3::prelude::*;
+
+mod contacts;
+mod fold;
+mod indicators;
+mod ngrams;
+mod words;
+
+#[pymodule]
+fn classifier_core(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    fold::register(m)?;
+    contacts::register(m)?;
+    words::register(m)?;
+    indicators::register(m)?;
+    ngrams::register(m)?;
+    Ok(())
+}
