@@ -5,6 +5,8 @@
 
 use pyo3::prelude::*;
 
+#[allow(dead_code)]
+mod analysis;
 mod contacts;
 mod fold;
 mod indicators;
