@@ -33,8 +33,9 @@ demo: setup  ## train on the public dataset, score the invented example ads, wri
 lint: setup
 	$(BIN)/ruff check .
 
-test: setup lint  ## lint, then run the test suite
+test: setup lint  ## lint, then run the test suite on the compiled core, then on the Python path
 	$(BIN)/python -m pytest
+	CLASSIFIER_PURE_PYTHON=1 $(BIN)/python -m pytest
 
 browser:  ## headless Chromium and its driver, for the review page's browser tests (Debian)
 	command -v chromium >/dev/null && command -v chromedriver >/dev/null || \

@@ -18,6 +18,7 @@ import sys
 import click
 
 from classifier import __version__
+from classifier._core import CORE_NAME
 from classifier._errors import ClassifierError
 from classifier.cli._options import EXIT_ERROR, EXIT_OK, EXIT_USAGE
 from classifier.cli.dedup import dedup_cmd
@@ -31,7 +32,8 @@ from classifier.cli.train import train_cmd
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="classifier")
+@click.version_option(__version__, prog_name="classifier",
+                      message=f"%(prog)s %(version)s (core: {CORE_NAME})")
 def cli() -> None:
     """Triage scores for online ads that may be linked to human trafficking.
 

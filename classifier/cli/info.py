@@ -25,7 +25,8 @@ def info_cmd(model_dir: str, as_json: bool) -> None:
     lines = [
         f"model        {manifest.get('model_id', '?')} ({model_dir})",
         f"trained      {manifest.get('created', '?')} with classifier "
-        f"{versions.get('classifier', '?')}, scikit-learn {versions.get('scikit-learn', '?')}",
+        f"{versions.get('classifier', '?')} (core: {versions.get('text_core', 'python')}), "
+        f"scikit-learn {versions.get('scikit-learn', '?')}",
         f"features     {manifest.get('features', '?')}",
         *(f"data         {part.get('source', '?')} (sha256 {str(part.get('sha256'))[:12]}, "
           f"{part.get('n_rows', '?')} rows, {part.get('n_missing_label', 0)} without a label)"

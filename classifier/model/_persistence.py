@@ -113,8 +113,10 @@ _MOVED = {
 def library_versions() -> dict[str, str]:
     """Versions that a saved model was made with (for the record: scoring needs none of
     scikit-learn, SciPy or skops)."""
-    versions = {"classifier": __version__, "python": platform.python_version(),
-                "numpy": np.__version__}
+    from classifier._core import CORE_NAME
+
+    versions = {"classifier": __version__, "text_core": CORE_NAME,
+                "python": platform.python_version(), "numpy": np.__version__}
     for name in ("scikit-learn", "scipy"):
         with contextlib.suppress(importlib.metadata.PackageNotFoundError):
             versions[name] = importlib.metadata.version(name)

@@ -17,6 +17,7 @@ import sklearn
 from click.testing import CliRunner
 
 from classifier import SCORE_COLUMNS, __version__
+from classifier._core import CORE_NAME
 from classifier.cli import cli, main
 
 COMMANDS = sorted(cli.commands)
@@ -89,7 +90,7 @@ def test_top_level_help_and_version():
         assert command in result.output
     assert "never proof" in result.output
     version = CliRunner().invoke(cli, ["--version"])
-    assert __version__ in version.output
+    assert version.output == f"classifier {__version__} (core: {CORE_NAME})\n"
 
 
 # Workflow (CliRunner) -----------------------------------------------------------------------
@@ -113,6 +114,7 @@ def test_train_then_score_a_file(small_csv, tmp_path, ads):
     assert data["label_mapping"] == {"0": 0, "1": 1}
     assert manifest["params"]["folds"] == 3
     assert manifest["versions"]["scikit-learn"] == sklearn.__version__
+    assert manifest["versions"]["text_core"] == CORE_NAME
     assert 0 < manifest["metrics"]["roc_auc"] <= 1
     assert manifest["threshold"] == manifest["metrics"]["threshold"]
 

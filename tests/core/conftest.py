@@ -11,9 +11,9 @@ import os
 from pathlib import Path
 
 import pytest
+from obfuscate import ALL_KINDS, NEW_KINDS, obfuscate
 
 from classifier import _core
-from obfuscate import ALL_KINDS, NEW_KINDS, obfuscate
 
 FUZZ_CORPUS = Path(__file__).parent.parent / "fuzz_corpus"
 
