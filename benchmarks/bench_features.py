@@ -9,9 +9,15 @@ cost relative to the plain reference. Then, for the default feature set,
 times each block of the feature union on the normalised ads, and the formatting of the
 ``reasons`` column (``Scorer.reasons``), in CPU microseconds per ad.
 
+Last, the text core (``text_core_us_per_ad``): the default model's data path (what ``classifier
+score`` runs: normalisation, then every feature block on the normalised text), per stage, in
+CPU microseconds per ad on one core, on the compiled core and on the Python path in turn,
+which must give identical features. ``--core-only`` skips everything else.
+
 Usage::
 
     CLASSIFIER_DATA_DIR=../shared/datasets python benchmarks/bench_features.py
+    CLASSIFIER_DATA_DIR=../shared/datasets python benchmarks/bench_features.py --core-only
 """
 
 from __future__ import annotations
@@ -40,14 +46,58 @@ def _us_per_ad(run: Callable[[], object], n_ads: int, repeats: int) -> float:
     return best / n_ads * 1e6
 
 
+def text_core_stages(texts: list[str], repeats: int) -> dict[str, dict[str, float]]:
+    """CPU us/ad of each stage of the default model's data path, per available text core."""
+    import numpy as np
+
+    from classifier import _core
+    from classifier.model._default import load_default_model
+
+    linear = load_default_model().linear
+    compiled = _core.CORE
+    cores = {"rust": compiled, "python": None} if compiled is not None else {"python": None}
+    stages: dict[str, dict[str, float]] = {}
+    features = {}
+    for name, module in cores.items():
+        _core.CORE = module
+        try:
+            linear.features(texts)  # warm-up: caches and lazily built tables
+            normalized = linear.normalize(texts)
+            times = {"normalize": _us_per_ad(lambda: linear.normalize(texts), len(texts),
+                                             repeats)}
+            for block in linear.blocks:
+                times[block.name] = _us_per_ad(lambda b=block, t=normalized: b.transform(t),
+                                               len(texts), repeats)
+            times["sum_of_stages"] = sum(times.values())
+            # The whole data path, as scoring runs it (with the union's stacking and gating).
+            times["features"] = _us_per_ad(lambda: linear.features(texts), len(texts), repeats)
+            stages[name] = times
+            X = linear.features(texts)
+            features[name] = (X.data, X.indices, X.indptr)
+        finally:
+            _core.CORE = compiled
+    if len(features) == 2:
+        (a, b) = features.values()
+        if not all(np.array_equal(x, y) and x.dtype == y.dtype for x, y in zip(a, b,
+                                                                                strict=True)):
+            raise SystemExit("the text cores gave different features")
+    return stages
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--copies", type=int, default=4)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--core-only", action="store_true",
+                        help="only time the text core stages of the default model")
     args = parser.parse_args(argv)
     ads = classifier.load_dataset("chainbreaker")
     texts = ads.text.fillna("").tolist()
     batch = texts * args.copies
+    if args.core_only:
+        print(json.dumps({"text_core_us_per_ad": text_core_stages(batch, args.repeats)},
+                         indent=2))
+        return 0
     y = ads.label.astype(int)
     pipelines = {"plain": make_pipeline(TfidfVectorizer(ngram_range=(1, 2)),
                                         LogisticRegression(max_iter=1000)).fit(texts, y)}
@@ -67,12 +117,13 @@ def main(argv: list[str] | None = None) -> int:
     blocks = {"normalize": _us_per_ad(lambda: pipeline.named_steps["normalize"].transform(batch),
                                       len(batch), args.repeats)}
     for name, block in pipeline.named_steps["features"].transformer_list:
-        blocks[name] = _us_per_ad(lambda b=block: b.transform(normalized), len(batch),
+        blocks[name] = _us_per_ad(lambda b=block, t=normalized: b.transform(t), len(batch),
                                   args.repeats)
     scorer = Scorer(pipeline)
     X = scorer.features(batch)
     blocks["reasons"] = _us_per_ad(lambda: scorer.reasons(X), len(batch), args.repeats)
     result["blocks_us_per_ad"] = blocks
+    result["text_core_us_per_ad"] = text_core_stages(batch, args.repeats)
     print(json.dumps(result, indent=2))
     return 0
 

@@ -8,6 +8,10 @@ data and small edits), then times, file to file, each in its own process:
   logistic regression (fitted beforehand on ChainBreaker, loaded with joblib), the whole file
   read with pandas, ``predict_proba``, ``to_csv``.
 
+With the compiled text core installed, ``classifier score`` runs twice, on the compiled core
+and on the Python path (``CLASSIFIER_PURE_PYTHON=1``), in the same run: both outputs must be
+byte-identical, and ``core_speedup`` is the ratio of their times (``--cores`` picks them).
+
 The fixed cost of a run (imports, model load, starting workers) is timed on a 10-ad file
 (best of two) and reported as ``startup_seconds``; ``after_startup_ads_per_s`` is the rate
 once that cost is paid, which is what a larger file approaches.
@@ -26,7 +30,9 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -48,10 +54,11 @@ ads[["id", "score"]].to_csv(sys.argv[3], index=False)
 """
 
 
-def run(cmd: list[str]) -> dict:
+def run(cmd: list[str], env: dict[str, str] | None = None) -> dict:
     """Run ``cmd``; return wall seconds and peak summed RSS and PSS of its process tree (MiB)."""
     started = time.perf_counter()
-    proc = psutil.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = psutil.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                        env={**os.environ, **(env or {})})
     peak_rss = peak_pss = 0
     done = threading.Event()
 
@@ -103,7 +110,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=None)
     parser.add_argument("--workdir", default=None, help="keep generated files here")
     parser.add_argument("--no-naive", action="store_true", help="skip the naive reference")
+    parser.add_argument("--cores", default="rust,python",
+                        help="text cores to time, comma-separated (rust is skipped if absent)")
     args = parser.parse_args(argv)
+    from classifier._core import CORE
+
+    cores = [c for c in args.cores.split(",") if c == "python" or CORE is not None]
 
     import pandas as pd
     from make_ads import make_ads, write_ads
@@ -126,23 +138,38 @@ def main(argv: list[str] | None = None) -> int:
                "--id-col", "id", "-o", str(output), "--quiet"]
         return cmd + (["--jobs", str(args.jobs)] if args.jobs else [])
 
-    ours = run(score_cmd(ads_path, work / "scores.csv"))
-    # The same command on the first 10 ads: the fixed cost (imports, model load, workers).
     tiny = work / "ads_10.csv"
     pd.read_csv(ads_path, nrows=10).to_csv(tiny, index=False)
-    startup = min(run(score_cmd(tiny, work / "scores_10.csv"))["seconds"] for _ in range(2))
-    result = {"rows": args.rows, "mean_chars": round(mean_chars), "classifier_score": ours,
-              "classifier_ads_per_s": args.rows / ours["seconds"],
-              "startup_seconds": startup,
-              "after_startup_ads_per_s": args.rows / max(ours["seconds"] - startup, 1e-9)}
+    result: dict = {"rows": args.rows, "mean_chars": round(mean_chars)}
+    digests = {}
+    for core in cores:
+        env = {"CLASSIFIER_PURE_PYTHON": "1" if core == "python" else ""}
+        output = work / f"scores_{core}.csv"
+        ours = run(score_cmd(ads_path, output), env)
+        digests[core] = hashlib.sha256(output.read_bytes()).hexdigest()
+        # The same command on the first 10 ads: the fixed cost (imports, model load, workers).
+        startup = min(run(score_cmd(tiny, work / "scores_10.csv"), env)["seconds"]
+                      for _ in range(2))
+        result[core] = {"classifier_score": ours,
+                        "classifier_ads_per_s": args.rows / ours["seconds"],
+                        "startup_seconds": startup,
+                        "after_startup_ads_per_s": args.rows / max(ours["seconds"] - startup,
+                                                                   1e-9)}
+    if len(set(digests.values())) > 1:
+        raise SystemExit(f"the cores wrote different scores: {digests}")
+    first = result[cores[0]]
+    if len(cores) == 2:
+        result["core_speedup"] = (result[cores[1]]["classifier_score"]["seconds"]
+                                  / first["classifier_score"]["seconds"])
     if not args.no_naive:
         naive_model = work / "naive.joblib"
         if not naive_model.exists():
             fit_naive(naive_model)
         naive = run([sys.executable, "-c", NAIVE, str(naive_model), str(ads_path),
                      str(work / "naive_scores.csv")])
-        result.update(naive=naive, naive_ads_per_s=args.rows / naive["seconds"],
-                      speedup=naive["seconds"] / ours["seconds"])
+        result.update(naive=naive, naive_ads_per_s=args.rows / naive["seconds"])
+        for core in cores:
+            result[core]["speedup"] = naive["seconds"] / result[core]["classifier_score"]["seconds"]
     print(json.dumps(result, indent=2))
     return 0
 
