@@ -7,6 +7,12 @@ ASCII texts are tokenised with ``bytes.translate`` and ``split`` instead of a re
 ``token_pattern`` is the default), each token is looked up once, with C-level ``map``, and
 n-grams are looked up as chains of word ids with numpy (see :class:`_NgramIndex`), for a whole
 batch at once, instead of being built as strings.
+
+With the compiled core (:mod:`classifier._core`), the word n-grams of ASCII texts (default
+``token_pattern``, float data) are counted by its ``NgramCounter``, built from the same
+:class:`_NgramIndex`, straight into the CSR arrays, and the l2 norm of :meth:`TfidfBlock.weigh`
+is taken there too (same operations, same bits; the logarithm stays numpy's). The code here
+is the reference, and counts the texts the core declines (not ASCII, or 16 MiB and longer).
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from itertools import islice, repeat
 
 import numpy as np
 
+from classifier import _core
 from classifier.features._csr import Rows, row_sums
 
 #: scikit-learn's default ``token_pattern``: runs of two or more word characters.
@@ -38,6 +45,8 @@ _UNKNOWN, _SHORT = -1, -2
 _CHUNK = 4096
 # Batches of at least this many lookups use a hash table (see _NgramIndex._hashed_keys).
 _HASH_LOOKUP = 20_000
+# Data types of the counts and TF-IDF values that the compiled core computes.
+_CORE_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 
 class _NgramIndex:
@@ -213,6 +222,12 @@ class TfidfBlock:
         self.dtype = np.dtype(settings.dtype)
         self._stored_index = index
 
+    def __getstate__(self) -> dict:
+        # The compiled counter is rebuilt where the block is unpickled (a Dask worker).
+        state = dict(self.__dict__)
+        state.pop("_core_cache", None)
+        return state
+
     @cached_property
     def vocabulary(self) -> dict[str, int]:
         return {term: column for column, term in enumerate(self.terms)}
@@ -232,8 +247,36 @@ class TfidfBlock:
     def _ascii_tokens(self) -> bool:
         return self.settings.token_pattern == _DEFAULT_TOKEN_PATTERN
 
+    def _core_counter(self) -> object | None:
+        """The compiled core's counter of this block's word n-grams (built once per core),
+        or ``None`` where the Python code counts: no core, character n-grams, another token
+        pattern or data type."""
+        core = _core.CORE
+        lo, hi = self.settings.ngram_range
+        if (core is None or self.settings.analyzer != "word" or not self._ascii_tokens
+                or hi < 1 or self.dtype not in _CORE_DTYPES):
+            return None
+        cached = self.__dict__.get("_core_cache")
+        if cached is None or cached[0] is not core:
+            index = self._index
+            # index.ascii_words without the one-byte tokens, which the core drops itself.
+            words = [(word, i) for word, i in index.words.items()
+                     if word.isascii() and len(word) >= 2]
+            try:
+                counter = core.NgramCounter(words, index.n_words, index.sorted_keys,
+                                            index.sorted_children, index.columns,
+                                            len(self.terms), lo, hi, self.settings.lowercase,
+                                            self.dtype == np.float32)
+            except (ValueError, OverflowError):  # an index beyond the core's integers
+                counter = None
+            cached = self.__dict__["_core_cache"] = (core, counter)
+        return cached[1]
+
     def transform(self, documents: Iterable[str]) -> Rows:
         """TF-IDF rows of ``documents``."""
+        counter = self._core_counter()
+        if counter is not None:
+            return self.weigh(self._count_core(counter, documents))
         rows: list[np.ndarray] = []
         cols: list[np.ndarray] = []
         n_docs = 0
@@ -263,12 +306,56 @@ class TfidfBlock:
         if self.settings.use_idf and self.idf is not None:
             X.data *= self.idf[X.indices]
         if self.settings.norm == "l2":
+            core = _core.CORE
+            if (core is not None and X.data.dtype in _CORE_DTYPES and X.data.flags.c_contiguous
+                    and X.data.flags.writeable and X.indptr.dtype == np.int64):
+                # The same operations, one row at a time, in place (see the core's ngrams.rs).
+                core.l2_normalize(X.data, X.indptr)
+                return X
             # A double sum of squares taken in the data's type, one row at a time.
             norms = np.sqrt(row_sums((X.data * X.data).astype(np.float64), X.indptr))
             per_entry = np.repeat(norms, np.diff(X.indptr))
             divided = X.data.astype(np.float64) / np.where(per_entry == 0, 1.0, per_entry)
             X.data = divided.astype(X.data.dtype)
         return X
+
+    def _count_core(self, counter: object, documents: Iterable[str]) -> Rows:
+        """The counts ``transform`` weighs, from the compiled core (the Python code counts the
+        documents it declines): the ``Rows.from_entries`` of :meth:`_count_words`."""
+        parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        n_docs = 0
+        documents = iter(documents)
+        while chunk := list(islice(documents, _CHUNK)):
+            data, indices, indptr, declined = counter.count(chunk)
+            if declined:
+                data, indices, indptr = self._with_python_rows(chunk, declined, data, indices,
+                                                               indptr)
+            parts.append((data, indices, indptr))
+            n_docs += len(chunk)
+        shape = (n_docs, len(self.terms))
+        if len(parts) == 1:
+            return Rows(*parts[0], shape)
+        if not parts:
+            return Rows(np.zeros(0, dtype=self.dtype), np.zeros(0, dtype=np.int32),
+                        np.zeros(1, dtype=np.int64), shape)
+        offsets = np.cumsum([0] + [len(data) for data, _, _ in parts[:-1]])
+        indptr = np.concatenate([parts[0][2][:1]] + [
+            p[2][1:] + offset for p, offset in zip(parts, offsets, strict=True)])
+        return Rows(np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]),
+                    indptr, shape)
+
+    def _with_python_rows(self, chunk: list, declined: list[int], data: np.ndarray,
+                          indices: np.ndarray, indptr: np.ndarray
+                          ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The core's CSR counts of ``chunk`` with the rows of the ``declined`` documents
+        (empty there) counted by :meth:`_count_words`."""
+        row, col = self._count_words([chunk[i] for i in declined])
+        rows = np.concatenate([np.repeat(np.arange(len(chunk), dtype=np.int64), np.diff(indptr)),
+                               np.asarray(declined, dtype=np.int64)[row]])
+        cols = np.concatenate([indices.astype(np.int64), col])
+        values = np.concatenate([data, np.ones(len(col), dtype=self.dtype)])
+        X = Rows.from_entries(rows, cols, values, (len(chunk), len(self.terms)))
+        return X.data, X.indices, X.indptr
 
     def _count_words(self, documents: list) -> tuple[np.ndarray, np.ndarray]:
         """Row (document) and column of every vocabulary n-gram occurrence in ``documents``."""

@@ -1,7 +1,771 @@
-//! Port of the Python reference (see the module docstring there).
+//! Word n-gram counts of `TfidfBlock` (classifier/features/_ngrams.py), the reference.
+//!
+//! Covers the case scoring spends its time in: the word analyzer with scikit-learn's default
+//! token pattern on ASCII documents, where `\w\w+` is a run of two or more bytes of
+//! `[A-Za-z0-9_]`. Every other document is declined and counted by the Python code. The
+//! n-grams are found as the reference's `_NgramIndex` finds them (chains of word ids), one
+//! document at a time, and come out as the CSR arrays `Rows.from_entries` makes of them.
+//!
+//! `l2_normalize` is the l2 step of `TfidfBlock.weigh`: a sequential double sum of squares
+//! per row, `sqrt` and a division, all correctly rounded IEEE operations, so the result is
+//! numpy's to the bit (the logarithm of sublinear tf stays in numpy).
 
+use std::collections::HashMap;
+
+use numpy::{IntoPyArray, PyArray1, PyArrayMethods, PyReadonlyArray1, PyReadwriteArray1};
+use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
+use pyo3::types::{PyList, PyString};
 
-pub fn register(_m: &Bound<'_, PyModule>) -> PyResult<()> {
+/// Word id of a token that no vocabulary n-gram holds (`_UNKNOWN` of the reference).
+const UNKNOWN: i64 = -1;
+/// Documents this long or longer are declined: shorter ones hold fewer than 2^24 tokens, so
+/// every count is an integer that float32 holds exactly, as the reference's sum of ones does.
+const MAX_BYTES: usize = 1 << 24;
+
+/// Multiplier of the hashes (Fibonacci hashing: the high bits of the product index a table).
+const MIX: u64 = 0x9e37_79b9_7f4a_7c15;
+
+/// What a word or phrase leads to: its id and its column (negative: no term).
+#[derive(Clone, Copy)]
+struct Entry {
+    id: i32,
+    column: i32,
+}
+
+const NONE: Entry = Entry {
+    id: UNKNOWN as i32,
+    column: -1,
+};
+
+/// A slot of [`WordTable`]: a token of up to 16 bytes packed little-endian, zero-padded
+/// (a token holds no zero byte, so the packing is unique; all zero: an empty slot).
+#[derive(Clone, Copy)]
+struct WordSlot {
+    lo: u64,
+    hi: u64,
+    entry: Entry,
+}
+
+/// Tokens -> word ids, open addressing with the keys inline: a lookup reads one slot (the
+/// vocabulary's few thousand words fit in the CPU's caches), not a pointer to a string.
+struct WordTable {
+    slots: Vec<WordSlot>,
+    shift: u32,
+    /// Words longer than 16 bytes (few).
+    long: HashMap<Box<[u8]>, Entry>,
+}
+
+/// The packed form of a token of at most 16 bytes.
+#[inline]
+fn pack(token: &[u8]) -> (u64, u64) {
+    let mut bytes = [0u8; 16];
+    bytes[..token.len()].copy_from_slice(token);
+    let (lo, hi) = bytes.split_at(8);
+    let word = |b: &[u8]| {
+        b.iter()
+            .rev()
+            .fold(0u64, |acc, &x| (acc << 8) | u64::from(x))
+    };
+    (word(lo), word(hi))
+}
+
+impl WordTable {
+    fn new(words: &[(Vec<u8>, Entry)]) -> Self {
+        let (bits, slots) = table_size(words.len());
+        let mut table = WordTable {
+            slots: vec![
+                WordSlot {
+                    lo: 0,
+                    hi: 0,
+                    entry: NONE,
+                };
+                slots
+            ],
+            shift: 64 - bits,
+            long: HashMap::new(),
+        };
+        for (word, entry) in words {
+            if word.len() > 16 {
+                table.long.insert(word.clone().into_boxed_slice(), *entry);
+                continue;
+            }
+            let (lo, hi) = pack(word);
+            let mask = table.slots.len() - 1;
+            let mut at = table.home(lo, hi);
+            loop {
+                let slot = &mut table.slots[at];
+                if (slot.lo == 0 && slot.hi == 0) || (slot.lo == lo && slot.hi == hi) {
+                    *slot = WordSlot {
+                        lo,
+                        hi,
+                        entry: *entry,
+                    }; // a repeated word: the last id
+                    break;
+                }
+                at = (at + 1) & mask;
+            }
+        }
+        table
+    }
+
+    #[inline]
+    fn home(&self, lo: u64, hi: u64) -> usize {
+        ((lo ^ hi.rotate_left(29)).wrapping_mul(MIX) >> self.shift) as usize
+    }
+
+    #[inline]
+    fn get(&self, token: &[u8]) -> Entry {
+        if token.len() > 16 {
+            return self.long.get(token).copied().unwrap_or(NONE);
+        }
+        let (lo, hi) = pack(token);
+        self.get_packed(lo, hi)
+    }
+
+    /// The entry of a packed token of at most 16 bytes.
+    #[inline]
+    fn get_packed(&self, lo: u64, hi: u64) -> Entry {
+        let mask = self.slots.len() - 1;
+        let mut at = self.home(lo, hi);
+        loop {
+            let slot = self.slots[at & mask];
+            if slot.lo == lo && slot.hi == hi {
+                return slot.entry;
+            }
+            if slot.lo == 0 && slot.hi == 0 {
+                return NONE;
+            }
+            at += 1;
+        }
+    }
+}
+
+/// Slots for `n` keys: a power of two, at most 4/5 full. Most lookups find their key, a few
+/// slots on: a small table that stays in the CPU's cache matters more than short probes.
+fn table_size(n: usize) -> (u32, usize) {
+    let slots = (n + n / 4 + 1).max(16).next_power_of_two();
+    (slots.trailing_zeros(), slots)
+}
+
+/// Keys of a [`PhraseTable`]: `u32` where every key fits (half the memory), else `u64`.
+trait Key: Copy + Eq + Send + Sync {
+    /// Marks an empty slot: no key is that large.
+    const EMPTY: Self;
+    /// The key, if a key of this type can hold it.
+    fn narrow(key: u64) -> Option<Self>;
+    fn wide(self) -> u64;
+}
+
+impl Key for u32 {
+    const EMPTY: Self = u32::MAX;
+    #[inline]
+    fn narrow(key: u64) -> Option<Self> {
+        u32::try_from(key).ok().filter(|&k| k != u32::MAX)
+    }
+    #[inline]
+    fn wide(self) -> u64 {
+        u64::from(self)
+    }
+}
+
+impl Key for u64 {
+    const EMPTY: Self = u64::MAX;
+    #[inline]
+    fn narrow(key: u64) -> Option<Self> {
+        (key != u64::MAX).then_some(key)
+    }
+    #[inline]
+    fn wide(self) -> u64 {
+        self
+    }
+}
+
+/// `phrase * n_words + word` -> the longer phrase, open addressing. A slot holds the key and
+/// the phrase's column, all the last n-gram length needs; the phrase's id, to make it one
+/// word longer, lies apart.
+struct PhraseTable<K> {
+    slots: Vec<(K, i32)>,
+    ids: Vec<i32>,
+    shift: u32,
+}
+
+impl<K: Key> PhraseTable<K> {
+    /// The table, or `None` if a key does not fit in `K`.
+    fn new(pairs: &[(u64, Entry)]) -> Option<Self> {
+        let (bits, slots) = table_size(pairs.len());
+        let mut table = PhraseTable {
+            slots: vec![(K::EMPTY, -1); slots],
+            ids: vec![UNKNOWN as i32; slots],
+            shift: 64 - bits,
+        };
+        let mask = slots - 1;
+        for &(key, entry) in pairs {
+            let key = K::narrow(key)?;
+            let mut at = table.home(key);
+            while table.slots[at].0 != K::EMPTY && table.slots[at].0 != key {
+                at = (at + 1) & mask;
+            }
+            table.slots[at] = (key, entry.column);
+            table.ids[at] = entry.id;
+        }
+        Some(table)
+    }
+
+    #[inline]
+    fn home(&self, key: K) -> usize {
+        (key.wide().wrapping_mul(MIX) >> self.shift) as usize
+    }
+
+    /// The slot of `key`, if the table has it.
+    #[inline]
+    fn find(&self, key: u64) -> Option<usize> {
+        let key = K::narrow(key)?;
+        let mask = self.slots.len() - 1;
+        let mut at = self.home(key);
+        loop {
+            let found = self.slots[at & mask].0;
+            if found == key {
+                return Some(at & mask);
+            }
+            if found == K::EMPTY {
+                return None;
+            }
+            at += 1;
+        }
+    }
+}
+
+/// The phrase table in the narrowest keys that hold them.
+enum Phrases {
+    Narrow(PhraseTable<u32>),
+    Wide(PhraseTable<u64>),
+}
+
+/// `[A-Za-z0-9_]`: what `\w` matches in ASCII text (the reference of [`word_mask`]).
+#[cfg(test)]
+const fn word_bytes() -> [bool; 256] {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        table[b] = c.is_ascii_alphanumeric() || c == b'_';
+        b += 1;
+    }
+    table
+}
+
+#[cfg(test)]
+static IS_WORD: [bool; 256] = word_bytes();
+
+/// The little-endian word of the 8 bytes at `at` (zeros past the end).
+#[inline]
+fn read_u64(bytes: &[u8], at: usize) -> u64 {
+    let mut word = [0u8; 8];
+    match bytes.get(at..at + 8) {
+        Some(eight) => word.copy_from_slice(eight),
+        None => {
+            let tail = bytes.get(at..).unwrap_or_default();
+            word[..tail.len()].copy_from_slice(tail); // fewer than 8 bytes
+        }
+    }
+    u64::from_le_bytes(word)
+}
+
+/// Bit i: byte i of the 64 (ASCII) is a word byte, `[A-Za-z0-9_]`; eight bytes at a time
+/// (SWAR): with every byte below 0x80, adding `0x80 - c` to each sets its high bit exactly
+/// where the byte is at least `c`, with no carry into the next byte.
+#[inline]
+fn word_mask(chunk: &[u8]) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let at_least = |x: u64, c: u8| x.wrapping_add(ONES * u64::from(0x80 - c)) & HIGH;
+    let mut mask = 0u64;
+    for (k, eight) in chunk.chunks_exact(8).enumerate() {
+        let x = u64::from_le_bytes(eight.try_into().unwrap_or([0; 8]));
+        let digit = at_least(x, b'0') & !at_least(x, b'9' + 1);
+        let folded = x | (ONES * 0x20); // lower-cases letters, keeps ASCII below 0x80
+        let letter = at_least(folded, b'a') & !at_least(folded, b'z' + 1);
+        let other = x ^ (ONES * u64::from(b'_')); // zero bytes: underscores
+        let underscore = !(other.wrapping_add(ONES * 0x7f) & HIGH) & HIGH;
+        let word = (digit | letter | underscore) & HIGH;
+        // The high bits, one per byte, gathered into the top byte.
+        let bits = ((word >> 7).wrapping_mul(0x0102_0408_1020_4080)) >> 56;
+        mask |= bits << (8 * k);
+    }
+    mask
+}
+
+/// A vocabulary's word n-grams, built from the reference's `_NgramIndex` of a `TfidfBlock`.
+#[pyclass(module = "classifier_core", frozen)]
+struct NgramCounter {
+    /// ASCII words of two or more bytes -> word id and column (`_NgramIndex.ascii_words`).
+    words: WordTable,
+    /// `phrase * n_words + word` -> the longer phrase (`sorted_keys` -> `sorted_children`).
+    phrases: Phrases,
+    n_words: i64,
+    /// Columns of the block: every column is below.
+    n_terms: usize,
+    /// N-gram lengths counted: `lo..=hi` (`ngram_range`).
+    lo: i64,
+    hi: usize,
+    lowercase: bool,
+    /// Whether the counts are float32 (else float64): the block's dtype.
+    float32: bool,
+}
+
+/// The CSR arrays of a batch, before they become numpy arrays.
+struct Counts<T> {
+    data: Vec<T>,
+    indices: Vec<i32>,
+    indptr: Vec<i64>,
+}
+
+/// A data type of the counts: float32 or float64, as the block's.
+trait Count: Copy + Send + numpy::Element {
+    /// A count below 2^24, exact in either type.
+    fn of(count: u32) -> Self;
+}
+
+impl Count for f32 {
+    fn of(count: u32) -> Self {
+        count as f32
+    }
+}
+
+impl Count for f64 {
+    fn of(count: u32) -> Self {
+        f64::from(count)
+    }
+}
+
+/// Buffers reused from one document to the next.
+#[derive(Default)]
+struct Scratch {
+    /// Start and end of every run of word bytes.
+    spans: Vec<(u32, u32)>,
+    tokens: Vec<Entry>,
+    phrases: Vec<Entry>,
+    columns: Vec<i32>,
+    lowered: Vec<u8>,
+}
+
+impl NgramCounter {
+    /// The entries of a document's tokens, one-byte tokens left out (the pattern needs two).
+    ///
+    /// Word bytes are found 64 at a time as a bit mask, and tokens as the mask's runs of
+    /// ones, one loop turn per token (a byte-by-byte scan mispredicts at every token); a
+    /// token of up to 16 bytes is looked up as two words read at its start.
+    fn tokens(&self, text: &[u8], scratch: &mut Scratch) {
+        let Scratch {
+            tokens,
+            lowered,
+            spans,
+            ..
+        } = scratch;
+        spans.clear();
+        let mut start = 0u32; // of the token under way, if `inside`
+        let mut inside = false;
+        for (block, chunk) in text.chunks(64).enumerate() {
+            let mut edges = if chunk.len() == 64 {
+                word_mask(chunk)
+            } else {
+                let mut last = [0u8; 64]; // zeros: not word bytes
+                last[..chunk.len()].copy_from_slice(chunk);
+                word_mask(&last)
+            };
+            // Bit i: byte i differs (word or not) from the one before it.
+            edges ^= (edges << 1) | u64::from(inside);
+            let base = (block * 64) as u32;
+            while edges != 0 {
+                let at = base + edges.trailing_zeros();
+                edges &= edges - 1;
+                if inside {
+                    spans.push((start, at));
+                } else {
+                    start = at;
+                }
+                inside = !inside;
+            }
+        }
+        if inside {
+            spans.push((start, text.len() as u32)); // the text ends a block
+        }
+        tokens.clear();
+        for &(start, end) in spans.iter() {
+            let (start, end) = (start as usize, end as usize);
+            let len = end - start;
+            if len < 2 {
+                continue;
+            }
+            let entry = if len > 16 || self.lowercase {
+                let Some(token) = text.get(start..end) else {
+                    continue;
+                };
+                if self.lowercase && token.iter().any(u8::is_ascii_uppercase) {
+                    lowered.clear();
+                    lowered.extend(token.iter().map(u8::to_ascii_lowercase));
+                    self.words.get(lowered)
+                } else {
+                    self.words.get(token)
+                }
+            } else {
+                let lo = read_u64(text, start);
+                let hi = read_u64(text, start + 8);
+                // The token's bytes only (len 2..=16).
+                let lo = lo & (u64::MAX >> (64 - 8 * len.min(8)));
+                let hi = if len > 8 {
+                    hi & (u64::MAX >> (128 - 8 * len))
+                } else {
+                    0
+                };
+                self.words.get_packed(lo, hi)
+            };
+            tokens.push(entry);
+        }
+    }
+
+    /// The column of every vocabulary n-gram of the document's tokens, in any order: the
+    /// reference's loop over n, one word longer at a time, for all positions at once.
+    fn ngram_columns<K: Key>(&self, table: &PhraseTable<K>, scratch: &mut Scratch) {
+        let Scratch {
+            tokens,
+            phrases,
+            columns,
+            ..
+        } = scratch;
+        columns.clear();
+        phrases.clear();
+        phrases.extend_from_slice(tokens);
+        for n in 1..=self.hi {
+            if n > 1 {
+                if tokens.len() < n {
+                    break;
+                }
+                // phrases[i] becomes the phrase of tokens i .. i + n - 1.
+                phrases.pop();
+                let last = n == self.hi; // its phrases are not made longer: no id needed
+                let mut any = false;
+                for (phrase, word) in phrases.iter_mut().zip(&tokens[n - 1..]) {
+                    let found = if phrase.id >= 0 && word.id >= 0 {
+                        let key = i64::from(phrase.id)
+                            .wrapping_mul(self.n_words)
+                            .wrapping_add(i64::from(word.id));
+                        table.find(key as u64)
+                    } else {
+                        None
+                    };
+                    *phrase = match found {
+                        Some(at) => Entry {
+                            id: if last { 0 } else { table.ids[at] },
+                            column: table.slots[at].1,
+                        },
+                        None => NONE,
+                    };
+                    any |= phrase.id >= 0;
+                }
+                if !any {
+                    break; // no longer phrase can exist
+                }
+            }
+            if n as i64 >= self.lo {
+                columns.extend(phrases.iter().filter(|p| p.column >= 0).map(|p| p.column));
+            }
+        }
+    }
+
+    /// CSR counts of the documents (`None`: declined, an empty row here).
+    fn count_all<T: Count>(&self, texts: &[Option<&[u8]>]) -> Counts<T> {
+        // Room for an entry per 4 bytes of text (ads have one per 4.5): no copy as it grows.
+        let room = texts.iter().flatten().map(|t| t.len() / 4 + 1).sum();
+        let mut out = Counts {
+            data: Vec::with_capacity(room),
+            indices: Vec::with_capacity(room),
+            indptr: Vec::with_capacity(texts.len() + 1),
+        };
+        out.indptr.push(0);
+        let mut scratch = Scratch::default();
+        let mut tally = Tally::new(self.n_terms);
+        for text in texts {
+            if let Some(text) = text {
+                self.tokens(text, &mut scratch);
+                match &self.phrases {
+                    Phrases::Narrow(table) => self.ngram_columns(table, &mut scratch),
+                    Phrases::Wide(table) => self.ngram_columns(table, &mut scratch),
+                }
+                for &column in &scratch.columns {
+                    tally.add(column as usize);
+                }
+                tally.drain(&mut out.indices, &mut out.data);
+            }
+            out.indptr.push(out.indices.len() as i64);
+        }
+        out
+    }
+}
+
+/// Counts of one document's columns, given back in column order as `Rows.from_entries` sorts
+/// them: a count per column and two levels of bit masks of the columns seen, so that
+/// reading them back costs a few words per document and no sort.
+struct Tally {
+    counts: Vec<u32>,
+    /// Bit c: column c was seen.
+    seen: Vec<u64>,
+    /// Bit w: word w of `seen` is not zero.
+    words: Vec<u64>,
+}
+
+impl Tally {
+    fn new(n_columns: usize) -> Self {
+        let n_seen = n_columns.div_ceil(64);
+        Tally {
+            counts: vec![0; n_columns],
+            seen: vec![0; n_seen],
+            words: vec![0; n_seen.div_ceil(64)],
+        }
+    }
+
+    #[inline]
+    fn add(&mut self, column: usize) {
+        // Columns are checked to be below n_columns when the counter is built.
+        if let Some(count) = self.counts.get_mut(column) {
+            *count += 1;
+            self.seen[column / 64] |= 1 << (column % 64);
+            self.words[column / 4096] |= 1 << (column / 64 % 64);
+        }
+    }
+
+    /// Appends the columns seen and their counts, in column order, and forgets them.
+    fn drain<T: Count>(&mut self, columns: &mut Vec<i32>, counts: &mut Vec<T>) {
+        for (w, summary) in self.words.iter_mut().enumerate() {
+            let mut bits = std::mem::take(summary);
+            while bits != 0 {
+                let word = w * 64 + bits.trailing_zeros() as usize;
+                bits &= bits - 1;
+                let mut seen = std::mem::take(&mut self.seen[word]);
+                while seen != 0 {
+                    let column = word * 64 + seen.trailing_zeros() as usize;
+                    seen &= seen - 1;
+                    columns.push(column as i32);
+                    counts.push(T::of(std::mem::take(&mut self.counts[column])));
+                }
+            }
+        }
+    }
+}
+
+/// The ASCII bytes of a document this counter handles, or `None` (declined).
+fn ascii_text<'a>(item: &'a Bound<'_, PyAny>) -> Option<&'a [u8]> {
+    let text = item.downcast::<PyString>().ok()?.to_str().ok()?; // lone surrogates fail
+    (text.is_ascii() && text.len() < MAX_BYTES).then_some(text.as_bytes())
+}
+
+#[pymethods]
+impl NgramCounter {
+    /// The counter of an `_NgramIndex`: its ASCII words (word, id) of two or more bytes,
+    /// `n_words`, `sorted_keys`, `sorted_children`, `columns`, and the block's settings.
+    #[new]
+    #[pyo3(signature = (words, n_words, keys, children, columns, n_terms, lo, hi, lowercase, float32))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        words: Vec<(String, i64)>,
+        n_words: i64,
+        keys: PyReadonlyArray1<'_, i64>,
+        children: PyReadonlyArray1<'_, i64>,
+        columns: PyReadonlyArray1<'_, i64>,
+        n_terms: usize,
+        lo: i64,
+        hi: usize,
+        lowercase: bool,
+        float32: bool,
+    ) -> PyResult<Self> {
+        let (keys, children) = (keys.as_array(), children.as_array());
+        let columns = columns.as_array();
+        let bad = |what: &str| PyValueError::new_err(format!("n-gram index: {what}"));
+        if keys.len() != children.len() {
+            return Err(bad("keys and children differ in length"));
+        }
+        // What a phrase id leads to, its column beside it (an id past the columns: no term).
+        let entry = |id: i64| -> PyResult<Entry> {
+            let id32 = i32::try_from(id).map_err(|_| bad("phrase id out of range"))?;
+            let column = usize::try_from(id)
+                .ok()
+                .and_then(|i| columns.get(i).copied())
+                .unwrap_or(-1);
+            let column = match usize::try_from(column) {
+                Err(_) => -1, // no term
+                Ok(c) if c < n_terms && c <= i32::MAX as usize => c as i32,
+                Ok(_) => return Err(bad("column out of range")),
+            };
+            Ok(Entry { id: id32, column })
+        };
+        let words = words
+            .into_iter()
+            // Only what a token can be: two or more word bytes (the packing needs no zero).
+            .filter(|(word, id)| {
+                word.len() >= 2
+                    && word.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+                    && *id >= 0
+            })
+            .map(|(word, id)| Ok((word.into_bytes(), entry(id)?)))
+            .collect::<PyResult<Vec<_>>>()?;
+        let pairs = keys
+            .iter()
+            .zip(children.iter())
+            .map(|(&key, &child)| {
+                let key = u64::try_from(key).map_err(|_| bad("negative key"))?;
+                Ok((key, entry(child)?))
+            })
+            .collect::<PyResult<Vec<_>>>()?;
+        Ok(NgramCounter {
+            words: WordTable::new(&words),
+            phrases: match PhraseTable::new(&pairs) {
+                Some(table) => Phrases::Narrow(table),
+                None => Phrases::Wide(PhraseTable::new(&pairs).ok_or_else(|| bad("key"))?),
+            },
+            n_words,
+            n_terms,
+            lo,
+            hi,
+            lowercase,
+            float32,
+        })
+    }
+
+    /// CSR counts of a list of documents: `(data, indices, indptr, declined)`, as
+    /// `Rows.from_entries` gives them; `declined` lists the documents left to Python (not
+    /// ASCII `str`, or 16 MiB or longer), which have empty rows here.
+    fn count<'py>(
+        &self,
+        py: Python<'py>,
+        documents: &Bound<'py, PyList>,
+    ) -> PyResult<(PyObject, PyObject, PyObject, Vec<usize>)> {
+        // Owned references keep the texts alive while the GIL is released.
+        let items: Vec<Bound<'py, PyAny>> = documents.iter().collect();
+        let texts: Vec<Option<&[u8]>> = items.iter().map(ascii_text).collect();
+        let declined = (0..texts.len()).filter(|&i| texts[i].is_none()).collect();
+        fn arrays<T: Count>(py: Python<'_>, counts: Counts<T>) -> (PyObject, PyObject, PyObject) {
+            (
+                counts.data.into_pyarray(py).into_any().unbind(),
+                counts.indices.into_pyarray(py).into_any().unbind(),
+                counts.indptr.into_pyarray(py).into_any().unbind(),
+            )
+        }
+        let (data, indices, indptr) = if self.float32 {
+            arrays(py, py.allow_threads(|| self.count_all::<f32>(&texts)))
+        } else {
+            arrays(py, py.allow_threads(|| self.count_all::<f64>(&texts)))
+        };
+        Ok((data, indices, indptr, declined))
+    }
+}
+
+/// The rows of `indptr` as ranges of the data, checked (no panic on a malformed one).
+fn row_ranges(indptr: &[i64], n_data: usize) -> PyResult<Vec<(usize, usize)>> {
+    let bad = || PyValueError::new_err("indptr does not describe the data");
+    indptr
+        .windows(2)
+        .map(|pair| {
+            let start = usize::try_from(pair[0]).map_err(|_| bad())?;
+            let end = usize::try_from(pair[1]).map_err(|_| bad())?;
+            if start > end || end > n_data {
+                return Err(bad());
+            }
+            Ok((start, end))
+        })
+        .collect()
+}
+
+/// A float type of CSR data: how the reference squares and divides it.
+trait Float: Copy + numpy::Element {
+    fn square(self) -> f64;
+    fn divided(self, norm: f64) -> Self;
+}
+
+impl Float for f32 {
+    #[inline]
+    fn square(self) -> f64 {
+        f64::from(self * self) // (X.data * X.data).astype(np.float64): float32 product
+    }
+    #[inline]
+    fn divided(self, norm: f64) -> Self {
+        (f64::from(self) / norm) as f32 // rounded to nearest, as astype(np.float32)
+    }
+}
+
+impl Float for f64 {
+    #[inline]
+    fn square(self) -> f64 {
+        self * self
+    }
+    #[inline]
+    fn divided(self, norm: f64) -> Self {
+        self / norm
+    }
+}
+
+fn normalize<T: Float>(data: &mut [T], indptr: &[i64]) -> PyResult<()> {
+    for (start, end) in row_ranges(indptr, data.len())? {
+        let row = &mut data[start..end];
+        // row_sums: one addition after the other, from 0.0, in float64.
+        let mut sum = 0.0f64;
+        for &value in row.iter() {
+            sum += value.square();
+        }
+        let norm = sum.sqrt();
+        let norm = if norm == 0.0 { 1.0 } else { norm };
+        for value in row.iter_mut() {
+            *value = value.divided(norm);
+        }
+    }
     Ok(())
+}
+
+/// Divides each CSR row of `data` (float32 or float64, contiguous) by its l2 norm, in place,
+/// with the operations of `TfidfBlock.weigh`. The GIL stays held: Python code could write to
+/// the array meanwhile.
+#[pyfunction]
+fn l2_normalize(data: &Bound<'_, PyAny>, indptr: PyReadonlyArray1<'_, i64>) -> PyResult<()> {
+    let indptr = indptr.as_slice()?;
+    if let Ok(array) = data.downcast::<PyArray1<f32>>() {
+        let mut array: PyReadwriteArray1<f32> = array.try_readwrite()?;
+        let values = array.as_slice_mut()?;
+        normalize(values, indptr)
+    } else if let Ok(array) = data.downcast::<PyArray1<f64>>() {
+        let mut array: PyReadwriteArray1<f64> = array.try_readwrite()?;
+        let values = array.as_slice_mut()?;
+        normalize(values, indptr)
+    } else {
+        Err(PyValueError::new_err(
+            "data must be a float32 or float64 array",
+        ))
+    }
+}
+
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<NgramCounter>()?;
+    m.add_function(wrap_pyfunction!(l2_normalize, m)?)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn word_mask_matches_the_table() {
+        // Every ASCII byte at every position of a block, beside every other.
+        for b in 0u8..128 {
+            for at in 0..64 {
+                for other in [0u8, b' ', b'a', b'_', 0x7f] {
+                    let mut chunk = [other; 64];
+                    chunk[at] = b;
+                    let expected = (0..64).fold(0u64, |m, i| {
+                        m | (u64::from(IS_WORD[chunk[i] as usize]) << i)
+                    });
+                    assert_eq!(word_mask(&chunk), expected, "byte {b} at {at}");
+                }
+            }
+        }
+    }
 }
