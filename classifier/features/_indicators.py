@@ -28,6 +28,8 @@ from pathlib import Path
 
 import numpy as np
 
+from classifier import _core
+from classifier.features._core_regex import Untranslatable, program, superset_regex
 from classifier.features._csr import Rows
 from classifier.features._regex import (
     _ASCII_NON_WORD,
@@ -371,6 +373,47 @@ def _matcher(path: str | None) -> _Matcher:
         raise ValueError(f"the lexicon's patterns cannot be combined: {exc}") from exc
 
 
+@functools.lru_cache(maxsize=8)
+def _core_scanner(path: str | None):
+    """The compiled scanner of a lexicon (``classifier_core.IndicatorScanner``), or ``None``
+    when one of its patterns cannot be translated exactly (the Python scanner then runs)."""
+    assert _core.CORE is not None
+    try:
+        entries = []
+        for entry in _matcher(path)._entries:
+            prog = program("".join(entry.atoms) + entry.rest)
+            entries.append((superset_regex(prog), prog, entry.column))
+    except Untranslatable:
+        return None
+    return _core.CORE.IndicatorScanner(entries)
+
+
+def _scan(path: str | None, text: str) -> tuple[list[int], list[int]]:
+    """``_matcher(path).scan(text)``, by the compiled scanner where it handles the text."""
+    if _core.CORE is not None and (scanner := _core_scanner(path)) is not None:
+        found = scanner.scan(text)
+        if found is not None:
+            return found
+    return _matcher(path).scan(text)
+
+
+def _scan_many(path: str | None, texts: list[str]) -> tuple[np.ndarray, np.ndarray, dict[int, int]]:
+    """``_matcher(path).scan_many(texts)``, by the compiled scanner where it handles the texts
+    (the Python scanner takes the texts it declines)."""
+    matcher = _matcher(path)
+    scanner = _core_scanner(path) if _core.CORE is not None else None
+    if scanner is None:
+        return matcher.scan_many(texts)
+    texts = texts if isinstance(texts, list) else list(texts)
+    rows, columns, age_rows, ages, declined = scanner.scan_many(texts)
+    min_ages = dict(zip(age_rows.tolist(), ages.tolist(), strict=True))
+    if declined:
+        more_rows, more_columns = [rows], [columns]
+        matcher._scan_each(texts, declined, more_rows, more_columns, min_ages)
+        rows, columns = np.concatenate(more_rows), np.concatenate(more_columns)
+    return rows, columns, min_ages
+
+
 def _key(path: str | Path | None) -> str | None:
     return None if path is None else str(Path(path).resolve())
 
@@ -391,7 +434,7 @@ def extract_ages(normalized_text: str) -> list[int]:
     -------
     ages : list of int
     """
-    return _matcher(None).scan(normalized_text)[1]
+    return _scan(None, normalized_text)[1]
 
 
 def find_indicators(normalized_text: str, lexicon_path: str | Path | None = None) -> list[str]:
@@ -411,8 +454,9 @@ def find_indicators(normalized_text: str, lexicon_path: str | Path | None = None
         (``"age_min_le_18"``, ``"age_min_le_21"``, ``"age_min_lt_23"``), for the per-ad
         ``indicators`` column shown to reviewers.
     """
-    matcher = _matcher(_key(lexicon_path))
-    columns, ages = matcher.scan(normalized_text)
+    key = _key(lexicon_path)
+    matcher = _matcher(key)
+    columns, ages = _scan(key, normalized_text)
     names = [matcher.names[c] for c in sorted(set(columns))]
     if ages:
         min_age = min(ages)
@@ -427,8 +471,9 @@ def indicator_rows(texts: list[str], lexicon_path: str | None = None,
     One column per lexicon indicator, holding ``log1p(number of matches)`` (1.0 when
     ``binary``), then the columns of :data:`AGE_FEATURE_NAMES`.
     """
-    matcher = _matcher(_key(lexicon_path))
-    rows, columns, min_ages = matcher.scan_many(texts)
+    key = _key(lexicon_path)
+    matcher = _matcher(key)
+    rows, columns, min_ages = _scan_many(key, texts)
     n_indicators = len(matcher.names)
     age_stated, age_scaled, *age_flags = range(
         n_indicators, n_indicators + len(AGE_FEATURE_NAMES)
