@@ -48,12 +48,17 @@ struct IndicatorScanner {
     entries: Vec<Entry>,
     /// For each byte, the entries that can start with it, in the scanner's order.
     by_first: Vec<Vec<usize>>,
-    /// Bytes that start some entry.
-    starts: u128,
     /// For each byte after a separator, the next bytes with which some entry can still match:
     /// other positions are skipped without walking the DFA.
     viable: Vec<u128>,
+    /// `SEPARATOR_BYTE` and `START_BYTE` flags of each byte.
+    table: [u8; 256],
 }
+
+/// DFA steps allowed per byte of text (ads take about one).
+const STEPS_PER_BYTE: usize = 64;
+const SEPARATOR_BYTE: u8 = 1;
+const START_BYTE: u8 = 2;
 
 /// A text the Rust side does not handle; the Python path does.
 struct Declined;
@@ -81,24 +86,11 @@ impl IndicatorScanner {
         // The DFA state after each separator byte, valid until the cache is cleared.
         let mut after = [None; 128];
         let mut clears = cache.clear_count();
-        while let Some(offset) = padded.get(pos..).and_then(|rest| {
-            rest.windows(3)
-                .position(|w| {
-                    is_separator(w[0])
-                        && contains(self.starts, w[1])
-                        && self
-                            .viable
-                            .get(usize::from(w[1]))
-                            .is_some_and(|&set| contains(set, w[2]))
-                })
-                // The last two bytes: no third to tell from.
-                .or_else(|| {
-                    let n = rest.len();
-                    (n >= 2 && is_separator(rest[n - 2]) && contains(self.starts, rest[n - 1]))
-                        .then_some(n - 2)
-                })
-        }) {
-            let start = pos + offset;
+        let mut budget = padded
+            .len()
+            .saturating_mul(STEPS_PER_BYTE)
+            .saturating_add(10_000);
+        while let Some(start) = self.next_candidate(&padded, pos) {
             if cache.clear_count() != clears {
                 after = [None; 128];
                 clears = cache.clear_count();
@@ -114,7 +106,7 @@ impl IndicatorScanner {
                     sid
                 }
             };
-            let chosen = match self.longest_first(cache, sid, &padded, start + 1)? {
+            let chosen = match self.longest_first(cache, sid, &padded, start + 1, &mut budget)? {
                 None => None,
                 Some((index, end)) => match self.entries.get(index) {
                     Some(entry) if entry.exact => Some((entry.column, end)),
@@ -154,6 +146,30 @@ impl IndicatorScanner {
             .map_err(|_| Declined)
     }
 
+    /// The first position from `pos` on where a match can start: a separator, then a byte
+    /// some entry starts with, then one with which it can go on.
+    fn next_candidate(&self, padded: &[u8], pos: usize) -> Option<usize> {
+        let n = padded.len();
+        let mut i = pos;
+        while i + 1 < n {
+            let (Some(&separator), Some(&first)) = (padded.get(i), padded.get(i + 1)) else {
+                return None;
+            };
+            if self.table[usize::from(separator)] & SEPARATOR_BYTE != 0
+                && self.table[usize::from(first)] & START_BYTE != 0
+                && padded.get(i + 2).is_none_or(|&next| {
+                    self.viable
+                        .get(usize::from(first))
+                        .is_some_and(|&set| contains(set, next))
+                })
+            {
+                return Some(i);
+            }
+            i += 1;
+        }
+        None
+    }
+
     /// The DFA's match from state `sid` at `start` (after a separator): (entry, end), in
     /// leftmost-first order.
     fn longest_first(
@@ -162,10 +178,14 @@ impl IndicatorScanner {
         mut sid: LazyStateID,
         padded: &[u8],
         start: usize,
+        budget: &mut usize,
     ) -> Result<Option<(usize, usize)>, Declined> {
         let mut last = None;
         let rest = padded.get(start..).unwrap_or_default();
         for (i, &byte) in rest.iter().enumerate() {
+            // A lexicon with unbounded repeats (`x.*y`) could make the scan quadratic, as in
+            // Python: past a linear budget the text is declined.
+            *budget = budget.checked_sub(1).ok_or(Declined)?;
             sid = self
                 .dfa
                 .next_state(cache, sid, byte)
@@ -334,13 +354,22 @@ impl IndicatorScanner {
         }
         let viable = viable_pairs(&dfa, starts)
             .map_err(|()| PyValueError::new_err("indicator scanner: the DFA gave up"))?;
+        let mut table = [0u8; 256];
+        for byte in 0..128u8 {
+            if is_separator(byte) {
+                table[usize::from(byte)] |= SEPARATOR_BYTE;
+            }
+            if contains(starts, byte) {
+                table[usize::from(byte)] |= START_BYTE;
+            }
+        }
         Ok(IndicatorScanner {
+            table,
             viable,
             cache: Mutex::new(dfa.create_cache()),
             dfa,
             entries: built,
             by_first,
-            starts,
         })
     }
 

@@ -221,3 +221,20 @@ def test_python_path_without_the_core(python_path, normalized):
         assert _indicators._core.CORE is None and _rules._core.CORE is None
         indicator_rows(normalized[:10])
         rule_rows(normalized[:10], "evidence")
+
+
+def test_a_quadratic_user_lexicon_is_declined_in_bounded_time(core, tmp_path):
+    """'x.*y' makes every 'x' walk to the end of the text (Python too): past a linear budget
+    of DFA steps the compiled scanner declines the text."""
+    path = tmp_path / "greedy.toml"
+    path.write_text("""
+[greedy]
+description = "An x, then a y."
+source = "test"
+patterns = ['x.*y']
+""", encoding="utf-8")
+    scanner = _core_scanner(_indicators._key(path))
+    assert scanner.scan("x and then y") == ([0], [])
+    start = time.process_time()
+    assert scanner.scan("x " * 50_000) is None
+    assert time.process_time() - start < 2
