@@ -377,15 +377,19 @@ def _matcher(path: str | None) -> _Matcher:
 def _core_scanner(path: str | None):
     """The compiled scanner of a lexicon (``classifier_core.IndicatorScanner``), or ``None``
     when one of its patterns cannot be translated exactly (the Python scanner then runs)."""
-    assert _core.CORE is not None
+    compiled = getattr(_core.CORE, "IndicatorScanner", None)  # None: an older build
+    if compiled is None:
+        return None
+    matcher = _matcher(path)
     try:
         entries = []
-        for entry in _matcher(path)._entries:
+        for entry in matcher._entries:
             prog = program("".join(entry.atoms) + entry.rest)
             entries.append((superset_regex(prog), prog, entry.column))
-    except Untranslatable:
+        # The automaton has size limits that a huge user lexicon could pass.
+        return compiled(entries)
+    except (Untranslatable, ValueError):
         return None
-    return _core.CORE.IndicatorScanner(entries)
 
 
 def _scan(path: str | None, text: str) -> tuple[list[int], list[int]]:

@@ -95,13 +95,15 @@ _PREFILTER_BATCH = 64
 def _core_rules(name: str):
     """The compiled rules of a rule file (``classifier_core.RuleSet``), or ``None`` when one of
     its patterns cannot be translated exactly (Python's regexes then run)."""
-    assert _core.CORE is not None
+    compiled = getattr(_core.CORE, "RuleSet", None)  # None: an older build
+    if compiled is None:
+        return None
     try:
         patterns = [rule_regex(r"(?<!\w)(?:" + "|".join(rule["patterns"]) + ")")
                     for rule in _load_rules(name).values()]
-    except Untranslatable:
+        return compiled(patterns)
+    except (Untranslatable, ValueError):  # ValueError: past the automaton's size limits
         return None
-    return _core.CORE.RuleSet(patterns)
 
 
 def rule_rows(texts: list[str], rules: str = "chainbreaker_rules") -> Rows:
