@@ -468,17 +468,9 @@ def find_indicators(normalized_text: str, lexicon_path: str | Path | None = None
     return names
 
 
-def indicator_rows(texts: list[str], lexicon_path: str | None = None,
-                   binary: bool = False) -> Rows:
-    """Indicator and stated-age feature rows of normalised ads (see :class:`IndicatorFeatures`).
-
-    One column per lexicon indicator, holding ``log1p(number of matches)`` (1.0 when
-    ``binary``), then the columns of :data:`AGE_FEATURE_NAMES`.
-    """
-    key = _key(lexicon_path)
-    matcher = _matcher(key)
+def _counts(key: str | None, texts: list[str], n_indicators: int) -> Rows:
+    """Match counts per indicator column, then the age columns, of each ad."""
     rows, columns, min_ages = _scan_many(key, texts)
-    n_indicators = len(matcher.names)
     age_stated, age_scaled, *age_flags = range(
         n_indicators, n_indicators + len(AGE_FEATURE_NAMES)
     )
@@ -495,8 +487,45 @@ def indicator_rows(texts: list[str], lexicon_path: str | None = None,
         parts.append((age_rows[holds], np.full(holds.sum(), column), np.ones(holds.sum())))
     row, column, data = (np.concatenate(arrays) for arrays in zip(*parts, strict=True))
     # Match counts per indicator, sorted by column within a row.
-    features = Rows.from_entries(row, column, data,
-                                 (len(texts), n_indicators + len(AGE_FEATURE_NAMES)))
+    return Rows.from_entries(row, column, data,
+                             (len(texts), n_indicators + len(AGE_FEATURE_NAMES)))
+
+
+def _core_counts(key: str | None, texts: list[str], n_indicators: int) -> Rows | None:
+    """:func:`_counts` by the compiled scanner (``None`` without one); the rows of the texts it
+    declines come from :func:`_counts`."""
+    scanner = _core_scanner(key) if _core.CORE is not None else None
+    if scanner is None:
+        return None
+    texts = texts if isinstance(texts, list) else list(texts)
+    n_columns = n_indicators + len(AGE_FEATURE_NAMES)
+    data, indices, indptr, declined = scanner.rows(
+        texts, n_indicators, [bound for _, bound in _AGE_FLAGS])
+    features = Rows(data, indices, indptr, (len(texts), n_columns))
+    if not declined:
+        return features
+    # The declined rows (empty here) are taken from rows of their own, stacked below.
+    other = _counts(key, [texts[i] for i in declined], n_indicators)
+    stacked = Rows(np.concatenate([data, other.data]), np.concatenate([indices, other.indices]),
+                   np.concatenate([indptr[:-1], other.indptr + indptr[-1]]),
+                   (len(texts) + len(declined), n_columns))
+    order = np.arange(len(texts))
+    order[declined] = len(texts) + np.arange(len(declined))
+    return stacked.take(order)
+
+
+def indicator_rows(texts: list[str], lexicon_path: str | None = None,
+                   binary: bool = False) -> Rows:
+    """Indicator and stated-age feature rows of normalised ads (see :class:`IndicatorFeatures`).
+
+    One column per lexicon indicator, holding ``log1p(number of matches)`` (1.0 when
+    ``binary``), then the columns of :data:`AGE_FEATURE_NAMES`.
+    """
+    key = _key(lexicon_path)
+    n_indicators = len(_matcher(key).names)
+    features = _core_counts(key, texts, n_indicators)
+    if features is None:
+        features = _counts(key, texts, n_indicators)
     counted = features.indices < n_indicators
     if binary:
         features.data[counted] = 1.0

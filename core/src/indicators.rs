@@ -378,6 +378,64 @@ impl IndicatorScanner {
         self.scan_text(text_of(text)?).ok()
     }
 
+    /// The rows `indicator_rows` builds from `scan_many` (before `log1p`): per row, the match
+    /// count of each indicator column, then the age columns (`AGE_FEATURE_NAMES`: stated,
+    /// minimum / 100, then a flag per bound of `_AGE_FLAGS` that the minimum is below), as CSR
+    /// arrays (data, indices, indptr), and the indices of the declined texts (rows left empty).
+    #[allow(clippy::type_complexity)]
+    fn rows<'py>(
+        &self,
+        py: Python<'py>,
+        texts: &Bound<'py, PyList>,
+        n_indicators: i32,
+        flag_bounds: Vec<i64>,
+    ) -> (
+        Bound<'py, PyArray1<f64>>,
+        Bound<'py, PyArray1<i32>>,
+        Bound<'py, PyArray1<i64>>,
+        Vec<usize>,
+    ) {
+        let mut data = Vec::new();
+        let mut indices = Vec::new();
+        let mut indptr = Vec::with_capacity(texts.len() + 1);
+        indptr.push(0i64);
+        let mut declined = Vec::new();
+        for (i, item) in texts.iter().enumerate() {
+            let Some((mut found, stated)) = text_of(&item).and_then(|t| self.scan_text(t).ok())
+            else {
+                declined.push(i);
+                indptr.push(data.len() as i64);
+                continue;
+            };
+            found.sort_unstable();
+            for run in found.chunk_by(|a, b| a == b) {
+                let column = run
+                    .first()
+                    .and_then(|&c| i32::try_from(c).ok())
+                    .unwrap_or(-1);
+                data.push(run.len() as f64);
+                indices.push(column);
+            }
+            if let Some(&min) = stated.iter().min() {
+                data.extend([1.0, min as f64 / 100.0]);
+                indices.extend([n_indicators, n_indicators + 1]);
+                for (column, &bound) in (n_indicators + 2..).zip(&flag_bounds) {
+                    if min < bound {
+                        data.push(1.0);
+                        indices.push(column);
+                    }
+                }
+            }
+            indptr.push(data.len() as i64);
+        }
+        (
+            PyArray1::from_vec(py, data),
+            PyArray1::from_vec(py, indices),
+            PyArray1::from_vec(py, indptr),
+            declined,
+        )
+    }
+
     /// `_Matcher.scan_many` for the texts it handles: rows and columns of every indicator
     /// match, rows and minimum stated ages, and the indices of the declined texts.
     #[allow(clippy::type_complexity)]
