@@ -387,7 +387,7 @@ impl IndicatorScanner {
         &self,
         py: Python<'py>,
         texts: &Bound<'py, PyList>,
-        n_indicators: i32,
+        n_indicators: u16,
         flag_bounds: Vec<i64>,
     ) -> (
         Bound<'py, PyArray1<f64>>,
@@ -395,6 +395,7 @@ impl IndicatorScanner {
         Bound<'py, PyArray1<i64>>,
         Vec<usize>,
     ) {
+        let n_indicators = i32::from(n_indicators);
         let mut data = Vec::new();
         let mut indices = Vec::new();
         let mut indptr = Vec::with_capacity(texts.len() + 1);
