@@ -28,6 +28,8 @@ from pathlib import Path
 
 import numpy as np
 
+from classifier import _core
+from classifier.features._core_regex import Untranslatable, program, superset_regex
 from classifier.features._csr import Rows
 from classifier.features._regex import (
     _ASCII_NON_WORD,
@@ -371,6 +373,51 @@ def _matcher(path: str | None) -> _Matcher:
         raise ValueError(f"the lexicon's patterns cannot be combined: {exc}") from exc
 
 
+@functools.lru_cache(maxsize=8)
+def _core_scanner(path: str | None):
+    """The compiled scanner of a lexicon (``classifier_core.IndicatorScanner``), or ``None``
+    when one of its patterns cannot be translated exactly (the Python scanner then runs)."""
+    compiled = getattr(_core.CORE, "IndicatorScanner", None)  # None: an older build
+    if compiled is None:
+        return None
+    matcher = _matcher(path)
+    try:
+        entries = []
+        for entry in matcher._entries:
+            prog = program("".join(entry.atoms) + entry.rest)
+            entries.append((superset_regex(prog), prog, entry.column))
+        # The automaton has size limits that a huge user lexicon could pass.
+        return compiled(entries)
+    except (Untranslatable, ValueError):
+        return None
+
+
+def _scan(path: str | None, text: str) -> tuple[list[int], list[int]]:
+    """``_matcher(path).scan(text)``, by the compiled scanner where it handles the text."""
+    if _core.CORE is not None and (scanner := _core_scanner(path)) is not None:
+        found = scanner.scan(text)
+        if found is not None:
+            return found
+    return _matcher(path).scan(text)
+
+
+def _scan_many(path: str | None, texts: list[str]) -> tuple[np.ndarray, np.ndarray, dict[int, int]]:
+    """``_matcher(path).scan_many(texts)``, by the compiled scanner where it handles the texts
+    (the Python scanner takes the texts it declines)."""
+    matcher = _matcher(path)
+    scanner = _core_scanner(path) if _core.CORE is not None else None
+    if scanner is None:
+        return matcher.scan_many(texts)
+    texts = texts if isinstance(texts, list) else list(texts)
+    rows, columns, age_rows, ages, declined = scanner.scan_many(texts)
+    min_ages = dict(zip(age_rows.tolist(), ages.tolist(), strict=True))
+    if declined:
+        more_rows, more_columns = [rows], [columns]
+        matcher._scan_each(texts, declined, more_rows, more_columns, min_ages)
+        rows, columns = np.concatenate(more_rows), np.concatenate(more_columns)
+    return rows, columns, min_ages
+
+
 def _key(path: str | Path | None) -> str | None:
     return None if path is None else str(Path(path).resolve())
 
@@ -391,7 +438,7 @@ def extract_ages(normalized_text: str) -> list[int]:
     -------
     ages : list of int
     """
-    return _matcher(None).scan(normalized_text)[1]
+    return _scan(None, normalized_text)[1]
 
 
 def find_indicators(normalized_text: str, lexicon_path: str | Path | None = None) -> list[str]:
@@ -411,8 +458,9 @@ def find_indicators(normalized_text: str, lexicon_path: str | Path | None = None
         (``"age_min_le_18"``, ``"age_min_le_21"``, ``"age_min_lt_23"``), for the per-ad
         ``indicators`` column shown to reviewers.
     """
-    matcher = _matcher(_key(lexicon_path))
-    columns, ages = matcher.scan(normalized_text)
+    key = _key(lexicon_path)
+    matcher = _matcher(key)
+    columns, ages = _scan(key, normalized_text)
     names = [matcher.names[c] for c in sorted(set(columns))]
     if ages:
         min_age = min(ages)
@@ -420,16 +468,9 @@ def find_indicators(normalized_text: str, lexicon_path: str | Path | None = None
     return names
 
 
-def indicator_rows(texts: list[str], lexicon_path: str | None = None,
-                   binary: bool = False) -> Rows:
-    """Indicator and stated-age feature rows of normalised ads (see :class:`IndicatorFeatures`).
-
-    One column per lexicon indicator, holding ``log1p(number of matches)`` (1.0 when
-    ``binary``), then the columns of :data:`AGE_FEATURE_NAMES`.
-    """
-    matcher = _matcher(_key(lexicon_path))
-    rows, columns, min_ages = matcher.scan_many(texts)
-    n_indicators = len(matcher.names)
+def _counts(key: str | None, texts: list[str], n_indicators: int) -> Rows:
+    """Match counts per indicator column, then the age columns, of each ad."""
+    rows, columns, min_ages = _scan_many(key, texts)
     age_stated, age_scaled, *age_flags = range(
         n_indicators, n_indicators + len(AGE_FEATURE_NAMES)
     )
@@ -446,8 +487,45 @@ def indicator_rows(texts: list[str], lexicon_path: str | None = None,
         parts.append((age_rows[holds], np.full(holds.sum(), column), np.ones(holds.sum())))
     row, column, data = (np.concatenate(arrays) for arrays in zip(*parts, strict=True))
     # Match counts per indicator, sorted by column within a row.
-    features = Rows.from_entries(row, column, data,
-                                 (len(texts), n_indicators + len(AGE_FEATURE_NAMES)))
+    return Rows.from_entries(row, column, data,
+                             (len(texts), n_indicators + len(AGE_FEATURE_NAMES)))
+
+
+def _core_counts(key: str | None, texts: list[str], n_indicators: int) -> Rows | None:
+    """:func:`_counts` by the compiled scanner (``None`` without one); the rows of the texts it
+    declines come from :func:`_counts`."""
+    scanner = _core_scanner(key) if _core.CORE is not None else None
+    if scanner is None:
+        return None
+    texts = texts if isinstance(texts, list) else list(texts)
+    n_columns = n_indicators + len(AGE_FEATURE_NAMES)
+    data, indices, indptr, declined = scanner.rows(
+        texts, n_indicators, [bound for _, bound in _AGE_FLAGS])
+    features = Rows(data, indices, indptr, (len(texts), n_columns))
+    if not declined:
+        return features
+    # The declined rows (empty here) are taken from rows of their own, stacked below.
+    other = _counts(key, [texts[i] for i in declined], n_indicators)
+    stacked = Rows(np.concatenate([data, other.data]), np.concatenate([indices, other.indices]),
+                   np.concatenate([indptr[:-1], other.indptr + indptr[-1]]),
+                   (len(texts) + len(declined), n_columns))
+    order = np.arange(len(texts))
+    order[declined] = len(texts) + np.arange(len(declined))
+    return stacked.take(order)
+
+
+def indicator_rows(texts: list[str], lexicon_path: str | None = None,
+                   binary: bool = False) -> Rows:
+    """Indicator and stated-age feature rows of normalised ads (see :class:`IndicatorFeatures`).
+
+    One column per lexicon indicator, holding ``log1p(number of matches)`` (1.0 when
+    ``binary``), then the columns of :data:`AGE_FEATURE_NAMES`.
+    """
+    key = _key(lexicon_path)
+    n_indicators = len(_matcher(key).names)
+    features = _core_counts(key, texts, n_indicators)
+    if features is None:
+        features = _counts(key, texts, n_indicators)
     counted = features.indices < n_indicators
     if binary:
         features.data[counted] = 1.0

@@ -10,6 +10,8 @@ import tomllib
 
 import numpy as np
 
+from classifier import _core
+from classifier.features._core_regex import Untranslatable, rule_regex
 from classifier.features._csr import Rows
 
 _EMOJI_TOKEN = re.compile(r"emoji_\w+ ?")
@@ -89,6 +91,21 @@ def _prefilter(patterns: list[str]) -> str | None:
 _PREFILTER_BATCH = 64
 
 
+@functools.cache
+def _core_rules(name: str):
+    """The compiled rules of a rule file (``classifier_core.RuleSet``), or ``None`` when one of
+    its patterns cannot be translated exactly (Python's regexes then run)."""
+    compiled = getattr(_core.CORE, "RuleSet", None)  # None: an older build
+    if compiled is None:
+        return None
+    try:
+        patterns = [rule_regex(r"(?<!\w)(?:" + "|".join(rule["patterns"]) + ")")
+                    for rule in _load_rules(name).values()]
+        return compiled(patterns)
+    except (Untranslatable, ValueError):  # ValueError: past the automaton's size limits
+        return None
+
+
 def rule_rows(texts: list[str], rules: str = "chainbreaker_rules") -> Rows:
     """One binary column per rule of a packaged rule file (see :class:`RuleFeatures`).
 
@@ -98,6 +115,14 @@ def rule_rows(texts: list[str], rules: str = "chainbreaker_rules") -> Rows:
     did, and the other ads. The result is that of searching every ad with Python's regex.
     """
     _, patterns = _rules(rules)
+    if _core.CORE is not None and (compiled := _core_rules(rules)) is not None:
+        # The compiled rules take the ASCII texts; Python's regexes search the others.
+        texts = texts if isinstance(texts, list) else list(texts)
+        dense, declined = compiled.rows(texts)
+        for i in declined:
+            text = _EMOJI_TOKEN.sub("", texts[i]) if "emoji_" in texts[i] else texts[i]
+            dense[i] = [pattern.search(text) is not None for pattern in patterns]
+        return Rows.from_dense(dense)
     # Rules are phrases: emoji between their words ("new 🌹 in town") must not hide them.
     texts = [_EMOJI_TOKEN.sub("", t) if "emoji_" in t else t for t in texts]
     # The prefilters pay off on batches; on a few texts (``--text``, ``explain``) they would
