@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from classifier import _core
-from classifier.features._core_regex import Untranslatable, program, superset_regex
+from classifier.features._core_regex import program, superset_regex
 from classifier.features._csr import Rows
 from classifier.features._regex import (
     _ASCII_NON_WORD,
@@ -388,7 +388,7 @@ def _core_scanner(path: str | None):
             entries.append((superset_regex(prog), prog, entry.column))
         # The automaton has size limits that a huge user lexicon could pass.
         return compiled(entries)
-    except (Untranslatable, ValueError):
+    except Exception:  # Untranslatable, size limits, or a change in re's private parser
         return None
 
 

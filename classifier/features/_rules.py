@@ -11,7 +11,7 @@ import tomllib
 import numpy as np
 
 from classifier import _core
-from classifier.features._core_regex import Untranslatable, rule_regex
+from classifier.features._core_regex import rule_regex
 from classifier.features._csr import Rows
 
 _EMOJI_TOKEN = re.compile(r"emoji_\w+ ?")
@@ -102,7 +102,7 @@ def _core_rules(name: str):
         patterns = [rule_regex(r"(?<!\w)(?:" + "|".join(rule["patterns"]) + ")")
                     for rule in _load_rules(name).values()]
         return compiled(patterns)
-    except (Untranslatable, ValueError):  # ValueError: past the automaton's size limits
+    except Exception:  # Untranslatable, size limits, or a change in re's private parser
         return None
 
 
