@@ -10,7 +10,6 @@ mod phones;
 
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyFrozenSet, PyList, PyString, PyTuple};
-use rustc_hash::FxHashMap;
 
 use crate::analysis::{Analysis, Span};
 use crate::fold;
@@ -84,16 +83,61 @@ const HANDLE_KEYWORDS: u64 = ((1 << 24) - 1) & !DIGIT_WORD_STARTS;
 const AT_WORD: u64 = 1 << 24;
 const DOT_WORD: u64 = 1 << 25;
 
-/// Trigger word -> its bit; and, per length, the first letters of the words of that length.
-type TriggerIndex = (FxHashMap<&'static [u8], u8>, [u32; 10]);
-static TRIGGER_INDEX: std::sync::LazyLock<TriggerIndex> = std::sync::LazyLock::new(|| {
-    let mut index = FxHashMap::default();
-    let mut firsts = [0u32; 10];
-    for (k, word) in TRIGGER_WORDS.iter().enumerate() {
-        index.insert(*word, k as u8);
-        firsts[word.len()] |= 1 << (word[0] - b'a');
+/// A word of two to nine letters as an integer (its bytes, little-endian): one load, one
+/// mask, no loop over its letters.
+fn word_key(sb: &[u8], start: usize, len: usize) -> u128 {
+    let mut buf = [0u8; 16];
+    match sb.get(start..start + 16) {
+        Some(chunk) => buf.copy_from_slice(chunk),
+        None => buf[..len].copy_from_slice(&sb[start..start + len]),
     }
-    (index, firsts)
+    u128::from_le_bytes(buf) & ((1u128 << (8 * len)) - 1)
+}
+
+/// Perfect hash table of the trigger words: a multiplier that sends each key to its own slot
+/// (found when first used), and per slot (key, bit); key 0 for an empty slot. A lookup is one
+/// multiply and one compare, with no branch to mispredict.
+struct TriggerTable {
+    multiplier: u64,
+    slots: [(u128, u8); 256],
+}
+
+fn fold_key(key: u128) -> u64 {
+    (key as u64) ^ ((key >> 64) as u64).wrapping_mul(0xff51_afd7_ed55_8ccd)
+}
+
+impl TriggerTable {
+    fn slot(&self, key: u128) -> usize {
+        (fold_key(key).wrapping_mul(self.multiplier) >> 56) as usize
+    }
+}
+
+static TRIGGER_TABLE: std::sync::LazyLock<TriggerTable> = std::sync::LazyLock::new(|| {
+    let keys: Vec<u128> = TRIGGER_WORDS
+        .iter()
+        .map(|w| word_key(w, 0, w.len()))
+        .collect();
+    let mut multiplier: u64 = 0x9E37_79B9_7F4A_7C15;
+    loop {
+        let mut table = TriggerTable {
+            multiplier,
+            slots: [(0, 0); 256],
+        };
+        let mut clash = false;
+        for (k, &key) in keys.iter().enumerate() {
+            let i = table.slot(key);
+            clash |= table.slots[i].0 != 0;
+            table.slots[i] = (key, k as u8);
+        }
+        if !clash {
+            return table;
+        }
+        // The next odd multiplier (a 64-bit LCG step): a handful of tries find one.
+        multiplier = multiplier
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407)
+            | 1;
+    }
 });
 
 /// The first position from `from` whose bit in `bits` is `set` (`n` if none before it).
@@ -116,7 +160,7 @@ fn next_bit(bits: &[u64], from: usize, set: bool, n: usize) -> usize {
 }
 
 /// The trigger words among the words of the skeleton (`_LETTERS_ONLY` split). Words are
-/// found on a bitmap of its letters: no branch per byte.
+/// found on a bitmap of its letters (no branch per byte) and looked up packed.
 fn trigger_words(sb: &[u8]) -> u64 {
     let n = sb.len();
     let mut bits = vec![0u64; n / 64 + 1];
@@ -127,7 +171,7 @@ fn trigger_words(sb: &[u8]) -> u64 {
         }
         *word = b;
     }
-    let (index, firsts) = &*TRIGGER_INDEX;
+    let table = &*TRIGGER_TABLE;
     let mut mask = 0;
     let mut pos = 0;
     while pos < n {
@@ -136,12 +180,10 @@ fn trigger_words(sb: &[u8]) -> u64 {
             break;
         }
         let end = next_bit(&bits, start, false, n);
-        let word = &sb[start..end];
-        if word.len() < firsts.len() && firsts[word.len()] & (1 << (word[0] - b'a')) != 0 {
-            if let Some(&k) = index.get(word) {
-                mask |= 1 << k;
-            }
-        }
+        // Ten letters at most: no trigger word is longer, nor shorter than two.
+        let key = word_key(sb, start, (end - start).min(10));
+        let (slot_key, bit) = table.slots[table.slot(key)];
+        mask |= u64::from(slot_key == key) << bit;
         pos = end;
     }
     mask
@@ -888,7 +930,38 @@ pub(crate) struct Decline;
 /// non-ASCII characters missing from the cache (`_fold._fold_run`) and numbers outside North
 /// America (`_contacts._international_phones`, which uses `phonenumbers`). Everything else
 /// runs in Rust.
+#[allow(dead_code)] // called by `words` (turning an analysis into normalised text)
 pub fn analyse(py: Python<'_>, text: &str) -> Option<Analysis> {
+    let found = analyse_borrowed(py, text)?;
+    Some(Analysis {
+        text: found.text.into_owned(),
+        skeleton: String::from_utf8(found.skeleton).ok()?,
+        runs: found
+            .runs
+            .into_iter()
+            .map(|(start, end, folded)| (start, end, folded.to_string()))
+            .collect(),
+        spans: found.spans,
+        words: TRIGGER_WORDS
+            .iter()
+            .enumerate()
+            .filter(|(k, _)| found.words & (1 << k) != 0)
+            .map(|(_, w)| ascii_string(w))
+            .collect(),
+    })
+}
+
+/// `_analyse` with the text borrowed where unchanged and the trigger words as a bit mask.
+struct Analysed<'a> {
+    text: std::borrow::Cow<'a, str>,
+    skeleton: Vec<u8>,
+    runs: Vec<(usize, usize, std::rc::Rc<str>)>,
+    spans: Vec<Span>,
+    /// Bit `k`: `TRIGGER_WORDS[k]` is a word of the text.
+    words: u64,
+}
+
+fn analyse_borrowed<'a>(py: Python<'_>, text: &'a str) -> Option<Analysed<'a>> {
     let skel = fold::skeleton(py, text)?;
     let sb = skel.skeleton.as_slice();
     let view = TextView::new(skel.text.as_ref());
@@ -977,21 +1050,17 @@ pub fn analyse(py: Python<'_>, text: &str) -> Option<Analysis> {
             }
         })
         .collect();
-    let words = TRIGGER_WORDS
-        .iter()
-        .enumerate()
-        .filter(|(k, _)| words & (1 << k) != 0)
-        .map(|(_, w)| ascii_string(w))
-        .collect();
-    let skeleton = String::from_utf8(skel.skeleton).ok()?;
-    Some(Analysis {
-        text: skel.text.into_owned(),
-        skeleton,
+    Some(Analysed {
+        text: skel.text,
+        skeleton: skel.skeleton,
         runs: skel.runs,
         spans,
         words,
     })
 }
+
+/// The trigger words as Python bytes, made once.
+static WORD_OBJECTS: pyo3::sync::GILOnceCell<Vec<Py<PyBytes>>> = pyo3::sync::GILOnceCell::new();
 
 /// `classifier_core.analyse(text)`: the five fields of `_Analysis` as a tuple, or None to
 /// decline (a `str` with lone surrogates, mojibake, or a failed call back into Python).
@@ -1004,18 +1073,20 @@ fn py_analyse<'py>(py: Python<'py>, text: &Bound<'py, PyAny>) -> PyResult<PyObje
     let Ok(s) = pystr.to_str() else {
         return Ok(py.None());
     };
-    let Some(found) = analyse(py, s) else {
+    let Some(found) = analyse_borrowed(py, s) else {
         return Ok(py.None());
     };
-    let text_obj: Bound<'py, PyAny> = if found.text == s {
-        pystr.clone().into_any()
-    } else {
-        PyString::new(py, &found.text).into_any()
+    let text_obj: Bound<'py, PyAny> = match &found.text {
+        std::borrow::Cow::Borrowed(_) => pystr.clone().into_any(),
+        std::borrow::Cow::Owned(owned) => PyString::new(py, owned).into_any(),
     };
-    let skeleton = PyString::new(py, &found.skeleton);
+    let Ok(skeleton) = std::str::from_utf8(&found.skeleton) else {
+        return Ok(py.None());
+    };
+    let skeleton = PyString::new(py, skeleton);
     let runs = PyList::empty(py);
     for (start, end, folded) in &found.runs {
-        runs.append((*start, *end, folded.as_str()))?;
+        runs.append((*start, *end, &**folded))?;
     }
     let spans = PyList::empty(py);
     for span in &found.spans {
@@ -1026,9 +1097,19 @@ fn py_analyse<'py>(py: Python<'py>, text: &Bound<'py, PyAny>) -> PyResult<PyObje
             span.key.as_deref(),
         ))?;
     }
+    let word_objects = WORD_OBJECTS.get_or_init(py, || {
+        TRIGGER_WORDS
+            .iter()
+            .map(|w| PyBytes::new(py, w).unbind())
+            .collect()
+    });
     let words = PyFrozenSet::new(
         py,
-        found.words.iter().map(|w| PyBytes::new(py, w.as_bytes())),
+        word_objects
+            .iter()
+            .enumerate()
+            .filter(|(k, _)| found.words & (1 << k) != 0)
+            .map(|(_, w)| w.bind(py)),
     )?;
     Ok(PyTuple::new(
         py,
@@ -1044,14 +1125,7 @@ fn py_analyse<'py>(py: Python<'py>, text: &Bound<'py, PyAny>) -> PyResult<PyObje
     .unbind())
 }
 
-/// TEMP: Rust time only.
-#[pyfunction]
-fn _analyse_rust_only(py: Python<'_>, texts: Vec<String>) -> usize {
-    texts.iter().filter(|t| analyse(py, t).is_some()).count()
-}
-
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    m.add_function(wrap_pyfunction!(_analyse_rust_only, m)?)?;
     m.add_function(wrap_pyfunction!(py_analyse, m)?)?;
     Ok(())
 }

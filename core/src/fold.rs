@@ -8,7 +8,8 @@
 //! repairs with ftfy first, are declined.
 
 use std::borrow::Cow;
-use std::sync::{LazyLock, Mutex};
+use std::cell::RefCell;
+use std::rc::Rc;
 
 use pyo3::prelude::*;
 use pyo3::sync::GILOnceCell;
@@ -18,10 +19,13 @@ use rustc_hash::FxHashMap;
 const CACHE_SIZE: usize = 50_000;
 
 /// Non-ASCII run -> (skeleton, folded text), both as `_fold_run` returns them.
-type RunCache = FxHashMap<Box<str>, (Box<str>, Box<str>)>;
+type RunCache = FxHashMap<Box<str>, (Box<str>, Rc<str>)>;
 
-/// Never held across a call into Python: another thread may hold the GIL and wait for it.
-static RUN_CACHE: LazyLock<Mutex<RunCache>> = LazyLock::new(|| Mutex::new(RunCache::default()));
+thread_local! {
+    /// One cache per thread: no lock on the hot path. Never borrowed across a call into
+    /// Python.
+    static RUN_CACHE: RefCell<RunCache> = RefCell::new(RunCache::default());
+}
 
 static FOLD_RUN: GILOnceCell<PyObject> = GILOnceCell::new();
 
@@ -32,7 +36,7 @@ pub struct Skeleton<'a> {
     /// Lower-case ASCII, one byte per code point of `text`.
     pub skeleton: Vec<u8>,
     /// (start, end, folded text) of each run of non-ASCII characters, in code points.
-    pub runs: Vec<(usize, usize, String)>,
+    pub runs: Vec<(usize, usize, Rc<str>)>,
 }
 
 /// A lead byte "Â".."ô" read as Latin-1 (`_MOJIBAKE`, first character).
@@ -92,12 +96,15 @@ fn has_pair(s: &str, pattern: impl Fn(char, char) -> bool) -> bool {
 /// The skeleton and folded text of one run: from the cache, else from Python's `_fold_run`.
 /// Appends the skeleton to `skel` and returns the folded text; None (decline) when Python
 /// fails or its skeleton is not one ASCII byte per character.
-fn fold_run(py: Python<'_>, run: &str, n_chars: usize, skel: &mut Vec<u8>) -> Option<String> {
-    if let Ok(cache) = RUN_CACHE.lock() {
-        if let Some((run_skel, folded)) = cache.get(run) {
-            skel.extend_from_slice(run_skel.as_bytes());
-            return Some(folded.to_string());
-        }
+fn fold_run(py: Python<'_>, run: &str, n_chars: usize, skel: &mut Vec<u8>) -> Option<Rc<str>> {
+    let hit = RUN_CACHE.with(|cache| {
+        let cache = cache.try_borrow().ok()?;
+        let (run_skel, folded) = cache.get(run)?;
+        skel.extend_from_slice(run_skel.as_bytes());
+        Some(folded.clone())
+    });
+    if hit.is_some() {
+        return hit;
     }
     let func = FOLD_RUN
         .get_or_try_init(py, || -> PyResult<PyObject> {
@@ -112,12 +119,15 @@ fn fold_run(py: Python<'_>, run: &str, n_chars: usize, skel: &mut Vec<u8>) -> Op
         return None;
     }
     skel.extend_from_slice(run_skel.as_bytes());
-    if let Ok(mut cache) = RUN_CACHE.lock() {
-        if cache.len() >= CACHE_SIZE {
-            cache.clear();
+    let folded: Rc<str> = folded.into();
+    RUN_CACHE.with(|cache| {
+        if let Ok(mut cache) = cache.try_borrow_mut() {
+            if cache.len() >= CACHE_SIZE {
+                cache.clear();
+            }
+            cache.insert(run.into(), (run_skel.into(), folded.clone()));
         }
-        cache.insert(run.into(), (run_skel.into(), folded.as_str().into()));
-    }
+    });
     Some(folded)
 }
 
@@ -135,7 +145,15 @@ pub fn skeleton<'a>(py: Python<'_>, text: &'a str) -> Option<Skeleton<'a>> {
     let has_nbsp = memchr::memmem::find(text.as_bytes(), "\u{a0}".as_bytes()).is_some();
     let has_quote = memchr::memmem::find(text.as_bytes(), "\u{2019}".as_bytes()).is_some();
     let plain: Cow<'a, str> = if has_nbsp || has_quote {
-        Cow::Owned(text.replace('\u{a0}', " ").replace('\u{2019}', "'"))
+        Cow::Owned(
+            text.chars()
+                .map(|c| match c {
+                    '\u{a0}' => ' ',
+                    '\u{2019}' => '\'',
+                    c => c,
+                })
+                .collect(),
+        )
     } else {
         Cow::Borrowed(text)
     };
@@ -179,9 +197,12 @@ pub fn skeleton<'a>(py: Python<'_>, text: &'a str) -> Option<Skeleton<'a>> {
             j += 1;
         }
         let run = s.get(i..j)?;
-        if has_pair(run, |a, b| {
-            is_mojibake_lead(a) && is_mojibake_continuation(b)
-        }) {
+        // A lead character "Â".."ô" is encoded 0xC3 0x82..0xB4: most runs have no 0xC3.
+        if memchr::memchr(0xC3, run.as_bytes()).is_some()
+            && has_pair(run, |a, b| {
+                is_mojibake_lead(a) && is_mojibake_continuation(b)
+            })
+        {
             return None;
         }
         let folded = fold_run(py, run, n_chars, &mut skel)?;

@@ -48,9 +48,12 @@ struct Tokens<'a> {
     /// (from, end, result) of the last `[oli]*` look-ahead: the same for every position of
     /// one run of "o", "l", "i" (a long run would otherwise be rescanned from each letter).
     oli: Option<(usize, usize, bool)>,
-    /// Position -> (end, repetitions) of the runs of tokens from there (`None`: not kept).
-    chains: Option<FxHashMap<usize, (usize, usize)>>,
+    /// Position -> (end, repetitions) of the runs of tokens from there, `UNSEEN` until
+    /// computed (`None`: not kept).
+    chains: Option<Vec<(u32, u32)>>,
 }
+
+const UNSEEN: (u32, u32) = (u32::MAX, 0);
 
 impl<'a> Tokens<'a> {
     fn new(d: &'a [u8], lim: usize, remember: bool) -> Self {
@@ -58,7 +61,8 @@ impl<'a> Tokens<'a> {
             d,
             lim: lim.min(d.len()),
             oli: None,
-            chains: remember.then(FxHashMap::default),
+            // Positions fit in u32 (a longer text is scanned without the memo).
+            chains: (remember && d.len() < u32::MAX as usize).then(|| vec![UNSEEN; d.len() + 1]),
         }
     }
 
@@ -138,8 +142,11 @@ impl<'a> Tokens<'a> {
         let mut visited = Vec::new();
         let mut cur = pos;
         let (end, tail) = loop {
-            if let Some(&hit) = memo.get(&cur) {
-                break hit;
+            match memo.get(cur) {
+                Some(&(end, count)) if (end, count) != UNSEEN => {
+                    break (end as usize, count as usize);
+                }
+                _ => {}
             }
             match self.step(cur) {
                 Some(next) => {
@@ -147,14 +154,18 @@ impl<'a> Tokens<'a> {
                     cur = next;
                 }
                 None => {
-                    memo.insert(cur, (cur, 0));
+                    if let Some(slot) = memo.get_mut(cur) {
+                        *slot = (cur as u32, 0);
+                    }
                     break (cur, 0);
                 }
             }
         };
         let n = visited.len();
         for (k, &v) in visited.iter().enumerate() {
-            memo.insert(v, (end, n - k + tail));
+            if let Some(slot) = memo.get_mut(v) {
+                *slot = (end as u32, (n - k + tail) as u32);
+            }
         }
         self.chains = Some(memo);
         (end, n + tail)
@@ -590,10 +601,11 @@ fn phone_candidates(groups: &[Group], sb: &[u8]) -> Vec<(usize, bool, bool, usiz
         let cuts = spaced
             && ((i > 0 && !seps[i - 1].contains(&b' '))
                 || (j < seps.len() && !seps[j].contains(&b' ')));
-        let mut distinct: Vec<&[u8]> = inner.to_vec();
-        distinct.sort_unstable();
-        distinct.dedup();
-        candidates.push((distinct.len(), cuts, mixed, i, j));
+        // `len(set(inner))`: a window spans eleven groups at most.
+        let distinct = (0..inner.len())
+            .filter(|&k| !inner[..k].contains(&inner[k]))
+            .count();
+        candidates.push((distinct, cuts, mixed, i, j));
     }
     candidates.sort_unstable();
     candidates
@@ -712,8 +724,52 @@ fn international_phones(
     if !starts && !mexican {
         return Ok(Vec::new());
     }
-    call_international(py, groups, sb, text).map_err(|_| Decline)?
+    // The parse reads the groups and the skeleton from the byte before the first group to the
+    // end of the last: the same number in another ad is read from the cache, offsets moved.
+    let base = groups[0][0].start;
+    let last = &groups[groups.len() - 1];
+    let end = last[last.len() - 1].end;
+    let mut key = vec![u8::from(base > 0)];
+    key.extend_from_slice(slice(sb, base.saturating_sub(1), end));
+    for group in groups {
+        key.push(0xFF);
+        for t in group {
+            key.extend_from_slice(&((t.start - base) as u64).to_le_bytes());
+            key.extend_from_slice(&((t.end - base) as u64).to_le_bytes());
+            key.extend_from_slice(&[t.digit, u8::from(t.letter)]);
+        }
+    }
+    if let Ok(cache) = INTERNATIONAL_CACHE.lock() {
+        if let Some(spans) = cache.get(&key) {
+            return Ok(spans
+                .iter()
+                .map(|(s, e, token, k)| (s + base, e + base, *token, k.clone()))
+                .collect());
+        }
+    }
+    let spans = call_international(py, groups, sb, text).map_err(|_| Decline)??;
+    if spans.iter().all(|&(s, e, _, _)| s >= base && e >= s) {
+        if let Ok(mut cache) = INTERNATIONAL_CACHE.lock() {
+            if cache.len() >= INTERNATIONAL_CACHE_SIZE {
+                cache.clear();
+            }
+            let relative = spans
+                .iter()
+                .map(|(s, e, token, k)| (s - base, e - base, *token, k.clone()))
+                .collect();
+            cache.insert(key, relative);
+        }
+    }
+    Ok(spans)
 }
+
+/// Entries kept before the cache of numbers outside North America is emptied.
+const INTERNATIONAL_CACHE_SIZE: usize = 10_000;
+
+/// Groups and skeleton around them -> spans, offsets from the first group.
+static INTERNATIONAL_CACHE: std::sync::LazyLock<
+    std::sync::Mutex<FxHashMap<Vec<u8>, Vec<PhoneSpan>>>,
+> = std::sync::LazyLock::new(|| std::sync::Mutex::new(FxHashMap::default()));
 
 fn call_international(
     py: Python<'_>,
