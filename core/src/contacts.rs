@@ -140,27 +140,8 @@ static TRIGGER_TABLE: std::sync::LazyLock<TriggerTable> = std::sync::LazyLock::n
     }
 });
 
-/// The first position from `from` whose bit in `bits` is `set` (`n` if none before it).
-fn next_bit(bits: &[u64], from: usize, set: bool, n: usize) -> usize {
-    let mut w = from / 64;
-    let Some(&first) = bits.get(w) else {
-        return n;
-    };
-    let mut cur = if set { first } else { !first } & (!0u64 << (from % 64));
-    loop {
-        if cur != 0 {
-            return (w * 64 + cur.trailing_zeros() as usize).min(n);
-        }
-        w += 1;
-        let Some(&next) = bits.get(w) else {
-            return n;
-        };
-        cur = if set { next } else { !next };
-    }
-}
-
 /// The trigger words among the words of the skeleton (`_LETTERS_ONLY` split). Words are
-/// found on a bitmap of its letters (no branch per byte) and looked up packed.
+/// found on a bitmap of its letters (no branch per byte) and looked up by key.
 fn trigger_words(sb: &[u8]) -> u64 {
     let n = sb.len();
     let mut bits = vec![0u64; n / 64 + 1];
@@ -173,18 +154,25 @@ fn trigger_words(sb: &[u8]) -> u64 {
     }
     let table = &*TRIGGER_TABLE;
     let mut mask = 0;
-    let mut pos = 0;
-    while pos < n {
-        let start = next_bit(&bits, pos, true, n);
-        if start >= n {
-            break;
+    // Word starts are the letters after a non-letter, taken chunk by chunk from the bitmap:
+    // the words are independent of each other, so the lookups overlap.
+    let mut carry = 0u64; // whether the last byte of the previous chunk was a letter
+    for (w, &b) in bits.iter().enumerate() {
+        let mut starts = b & !((b << 1) | carry);
+        carry = b >> 63;
+        while starts != 0 {
+            let s = starts.trailing_zeros() as usize;
+            starts &= starts - 1;
+            let mut len = (!(b >> s)).trailing_zeros() as usize;
+            if s + len == 64 && len < 10 {
+                // The word goes on in the next chunk (ten letters are enough to tell).
+                len += (!bits.get(w + 1).copied().unwrap_or(0)).trailing_zeros() as usize;
+            }
+            // Ten letters at most: no trigger word is longer, nor shorter than two.
+            let key = word_key(sb, w * 64 + s, len.min(10));
+            let (slot_key, bit) = table.slots[table.slot(key)];
+            mask |= u64::from(slot_key == key) << bit;
         }
-        let end = next_bit(&bits, start, false, n);
-        // Ten letters at most: no trigger word is longer, nor shorter than two.
-        let key = word_key(sb, start, (end - start).min(10));
-        let (slot_key, bit) = table.slots[table.slot(key)];
-        mask |= u64::from(slot_key == key) << bit;
-        pos = end;
     }
     mask
 }
