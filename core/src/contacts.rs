@@ -663,12 +663,16 @@ fn url_spans(sb: &[u8], dot_word: bool, found: &mut Vec<Found>) {
             continue;
         };
         scan = e;
-        while ptr < p {
-            if !is_domain(sb[ptr]) {
-                run_begin = ptr + 1;
-            }
-            ptr += 1;
+        // Back to the domain's first character, no further than the previous match: from
+        // there the run is known.
+        let mut q = p;
+        while q > ptr && is_domain(sb[q - 1]) {
+            q -= 1;
         }
+        if q > ptr {
+            run_begin = q;
+        }
+        ptr = p;
         let f = match first_alnum {
             Some((rb, f)) if rb == run_begin => f,
             _ => {

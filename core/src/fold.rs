@@ -131,6 +131,31 @@ fn fold_run(py: Python<'_>, run: &str, n_chars: usize, skel: &mut Vec<u8>) -> Op
     Some(folded)
 }
 
+/// `text` with no-break spaces made blanks and curly apostrophes straight, byte by byte.
+fn plain_text(text: &str) -> Option<String> {
+    const NBSP: &[u8] = "\u{a0}".as_bytes();
+    const QUOTE: &[u8] = "\u{2019}".as_bytes();
+    let b = text.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while let Some(off) = memchr::memchr2(NBSP[0], QUOTE[0], &b[i..]) {
+        let p = i + off;
+        out.extend_from_slice(&b[i..p]);
+        if b[p..].starts_with(NBSP) {
+            out.push(b' ');
+            i = p + NBSP.len();
+        } else if b[p..].starts_with(QUOTE) {
+            out.push(b'\'');
+            i = p + QUOTE.len();
+        } else {
+            out.push(b[p]);
+            i = p + 1;
+        }
+    }
+    out.extend_from_slice(&b[i..]);
+    String::from_utf8(out).ok()
+}
+
 /// `_skeleton(text)`, or None where Python would repair mojibake (or a fold fails).
 ///
 /// Needs the GIL only on a cache miss, to call `_fold_run`.
@@ -145,15 +170,7 @@ pub fn skeleton<'a>(py: Python<'_>, text: &'a str) -> Option<Skeleton<'a>> {
     let has_nbsp = memchr::memmem::find(text.as_bytes(), "\u{a0}".as_bytes()).is_some();
     let has_quote = memchr::memmem::find(text.as_bytes(), "\u{2019}".as_bytes()).is_some();
     let plain: Cow<'a, str> = if has_nbsp || has_quote {
-        Cow::Owned(
-            text.chars()
-                .map(|c| match c {
-                    '\u{a0}' => ' ',
-                    '\u{2019}' => '\'',
-                    c => c,
-                })
-                .collect(),
-        )
+        Cow::Owned(plain_text(text)?)
     } else {
         Cow::Borrowed(text)
     };
