@@ -8,7 +8,7 @@ MODEL ?= models/chainbreaker
 
 setup: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml core/Cargo.toml $(wildcard core/src/*.rs)
+$(VENV)/.installed: pyproject.toml core/Cargo.toml $(shell find core/src -name "*.rs")
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[dev]"

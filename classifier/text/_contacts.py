@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterable
 from typing import NamedTuple
 
+from classifier import _core
 from classifier.text._fold import (
     _ALNUM,
     _DIGITS_AS_0,
@@ -643,7 +644,21 @@ class _Analysis(NamedTuple):
 
 
 def _analyse(text: str) -> _Analysis:
-    """Compute the skeleton of ``text`` and find its contact data."""
+    """Compute the skeleton of ``text`` and find its contact data.
+
+    The compiled core computes it where it can; it declines (None) texts it cannot analyse
+    exactly as :func:`_analyse_py` (mojibake, lone surrogates), which then runs.
+    """
+    core = _core.CORE
+    if core is not None:
+        found = core.analyse(text)
+        if found is not None:
+            return tuple.__new__(_Analysis, found)
+    return _analyse_py(text)
+
+
+def _analyse_py(text: str) -> _Analysis:
+    """:func:`_analyse` in Python: the reference."""
     text, skel, runs = _skeleton(text)
     sb = skel.encode("ascii")
     words = _TRIGGER_WORDS.intersection(sb.translate(_LETTERS_ONLY).split())
