@@ -27,6 +27,7 @@ from classifier.features._indicators import _key, _matcher, indicator_feature_na
 from classifier.features._names import CONTEXT_BLOCK
 from classifier.features._ngrams import TfidfBlock, TfidfSettings
 from classifier.features._rules import _rules, rule_names, rule_rows
+from classifier.features._wordtext import WordText
 from classifier.text._normalize import mask_and_lower, normalize_text
 
 
@@ -164,11 +165,12 @@ _BLOCKS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def tfidf_settings(vectorizer: TfidfVectorizer) -> TfidfSettings | None:
-    """The settings of a vectorizer if :class:`TfidfBlock` reproduces its ``transform``."""
+    """The settings of a vectorizer if :class:`TfidfBlock` reproduces its ``transform``
+    (on texts prepared by its preprocessor, which may be :class:`WordText`)."""
     supported = (
         vectorizer.analyzer in ("word", "char_wb")
         and vectorizer.tokenizer is None
-        and vectorizer.preprocessor is None
+        and (vectorizer.preprocessor is None or isinstance(vectorizer.preprocessor, WordText))
         and vectorizer.stop_words is None
         and vectorizer.strip_accents is None
         and vectorizer.input == "content"
@@ -209,7 +211,9 @@ class WordTfidfVectorizer(TfidfVectorizer):
 
     Fitting is scikit-learn's own. Transforming, the hot path of batch scoring, gives the same
     matrix as scikit-learn, several times faster (see :class:`TfidfBlock`); settings it does
-    not reproduce fall back to scikit-learn.
+    not reproduce fall back to scikit-learn. The default feature sets give it
+    ``preprocessor=WordText()`` (see :mod:`classifier.features._wordtext`): emoji tokens left
+    out, an obscured phone read as a plain one.
     """
 
     def __getstate__(self) -> dict:
@@ -239,6 +243,8 @@ class WordTfidfVectorizer(TfidfVectorizer):
         if block is None:
             return super().transform(raw_documents)
         documents = (doc if isinstance(doc, str) else self.decode(doc) for doc in raw_documents)
+        if self.preprocessor is not None:  # a WordText (see tfidf_settings)
+            documents = map(self.preprocessor, documents)
         X = block.transform(documents)
         if X.shape[0] == 0 and self.norm is not None:  # as scikit-learn's normalize does
             raise ValueError("Found array with 0 sample(s) (shape=(0, ...)) while a minimum "

@@ -33,6 +33,16 @@ BLOCK_KINDS = ("tfidf", "indicators", "rules", "context")
 CALIBRATIONS = ("sigmoid", "isotonic")
 
 
+#: Parameter of a ``tfidf`` block besides its settings: what it reads of the normalised text
+#: (a name of ``classifier.features._wordtext.WORD_TEXTS``; absent: the text as it is).
+WORD_TEXT_PARAM = "text"
+
+
+def tfidf_settings_of(params: dict) -> TfidfSettings:
+    """The TF-IDF settings of a ``tfidf`` block's parameters."""
+    return TfidfSettings.from_json({k: v for k, v in params.items() if k != WORD_TEXT_PARAM})
+
+
 @dataclass
 class Block:
     """One block of the feature union: its name, kind, parameters and arrays."""
@@ -48,12 +58,13 @@ class Block:
 
     @cached_property
     def tfidf(self) -> TfidfBlock:
-        return TfidfBlock(self.terms, self.idf, TfidfSettings.from_json(self.params),
-                          self.index)
+        return TfidfBlock(self.terms, self.idf, tfidf_settings_of(self.params), self.index)
 
     def transform(self, texts: list[str]) -> Rows:
         if self.kind == "tfidf":
-            return self.tfidf.transform(texts)
+            from classifier.features._wordtext import word_texts
+
+            return self.tfidf.transform(word_texts(texts, self.params.get(WORD_TEXT_PARAM)))
         if self.kind == "indicators":
             from classifier.features._indicators import indicator_rows
 
@@ -188,7 +199,10 @@ class LinearModel:
                 vocabulary = step.vocabulary_
                 terms = sorted(vocabulary, key=vocabulary.__getitem__)
                 idf = np.asarray(step.idf_) if step.use_idf else None
-                blocks.append(Block(name, "tfidf", settings.as_json(), terms, idf))
+                params = settings.as_json()
+                if step.preprocessor is not None:  # a WordText (tfidf_settings checked it)
+                    params[WORD_TEXT_PARAM] = step.preprocessor.name
+                blocks.append(Block(name, "tfidf", params, terms, idf))
             else:
                 raise ValueError(f"feature block {name!r} ({kind}) cannot be stored as data")
         clf = steps[CLASSIFIER_STEP]
@@ -244,9 +258,13 @@ class LinearModel:
             elif block.kind == "context":
                 step = ContextScore(**block.params)
             else:
-                settings = TfidfSettings.from_json(block.params)
+                from classifier.features._wordtext import WordText
+
+                settings = tfidf_settings_of(block.params)
+                text = block.params.get(WORD_TEXT_PARAM)
                 step = WordTfidfVectorizer(**{**settings.__dict__,
-                                              "dtype": np.dtype(settings.dtype).type})
+                                              "dtype": np.dtype(settings.dtype).type},
+                                           preprocessor=WordText() if text else None)
                 step.vocabulary_ = {term: column for column, term in enumerate(block.terms)}
                 if block.idf is not None:
                     step.idf_ = block.idf

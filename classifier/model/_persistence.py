@@ -39,7 +39,15 @@ import numpy as np
 from classifier import __version__
 from classifier._errors import ModelError
 from classifier.io._files import write_atomic
-from classifier.model._linear import BLOCK_KINDS, CALIBRATIONS, NORMALIZERS, Block, LinearModel
+from classifier.model._linear import (
+    BLOCK_KINDS,
+    CALIBRATIONS,
+    NORMALIZERS,
+    WORD_TEXT_PARAM,
+    Block,
+    LinearModel,
+    tfidf_settings_of,
+)
 from classifier.model._pipeline import Model
 
 MANIFEST_FILE = "manifest.json"
@@ -79,6 +87,8 @@ TRUSTED_TYPES = (
     "classifier.features._transformers.IndicatorFeatures",
     "classifier.features._transformers.ContextScore",
     "classifier.features._transformers.ContextGatedUnion",
+    # The word block's preprocessor (no state; what a pipeline of today's context sets holds).
+    "classifier.features._wordtext.WordText",
     "classifier.model._estimators.PriorCorrectedLogisticRegression",
     "classifier.model._estimators.ContextLogisticRegression",
     # A calibrated model (``train(calibrate=...)``): the wrapper and the two private
@@ -351,8 +361,9 @@ def _from_data(structure: dict, arrays: dict[str, np.ndarray], file: Path) -> Li
     """The :class:`LinearModel` of a manifest's ``model`` entry and its arrays, checked."""
     from classifier.features._context import context_sha256
     from classifier.features._indicators import lexicon_sha256
-    from classifier.features._ngrams import ANALYZERS, TfidfSettings
+    from classifier.features._ngrams import ANALYZERS
     from classifier.features._rules import rules_sha256
+    from classifier.features._wordtext import WORD_TEXTS
 
     try:
         if structure["normalizer"] not in NORMALIZERS:
@@ -364,7 +375,10 @@ def _from_data(structure: dict, arrays: dict[str, np.ndarray], file: Path) -> Li
                     not isinstance(name, str) or not _ID.fullmatch(name):
                 raise ValueError(f"block {i} is not a feature block")
             if kind == "tfidf":
-                settings = TfidfSettings.from_json(params)
+                text = params.get(WORD_TEXT_PARAM)
+                if text is not None and text not in WORD_TEXTS:
+                    raise ValueError(f"block {name!r}: unknown word-block text")
+                settings = tfidf_settings_of(params)
                 if settings.analyzer not in ANALYZERS or settings.norm not in ("l2", None):
                     raise ValueError(f"block {name!r}: unsupported settings")
                 np.dtype(settings.dtype)
@@ -376,7 +390,10 @@ def _from_data(structure: dict, arrays: dict[str, np.ndarray], file: Path) -> Li
                 index = {key: arrays[f"block{i}_index_{key}"]
                          for key in ("words", "keys", "children", "columns")
                          if f"block{i}_index_{key}" in arrays}
-                blocks.append(Block(name, kind, settings.as_json(), terms, idf,
+                params = settings.as_json()
+                if text is not None:
+                    params[WORD_TEXT_PARAM] = text
+                blocks.append(Block(name, kind, params, terms, idf,
                                     (index or None) if len(index) in (0, 4) else {}))
                 continue
             if kind == "indicators":

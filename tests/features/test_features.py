@@ -274,3 +274,52 @@ def test_word_vectorizer_state_keeps_vocabulary_as_one_array():
     restored = pickle.loads(pickle.dumps(vectorizer))
     assert restored.vocabulary_ == vectorizer.vocabulary_
     assert (restored.transform(texts) != vectorizer.transform(texts)).nnz == 0
+
+
+# -- what the word block reads (classifier/features/_wordtext.py) ------------------------------
+
+
+def test_word_text_leaves_emoji_out_and_reads_any_phone_as_one():
+    from classifier.features._wordtext import word_text
+
+    assert word_text("new emoji_star girls emoji_ear_with_hearing_aid, text xphoneobfx").split() \
+        == ["new", "girls", ",", "text", "xphonex"]
+    assert word_text("plain text, call xphonex") == "plain text, call xphonex"
+    assert word_text("myemoji_rose stays glued") == "myemoji_rose stays glued"
+
+
+def test_context_word_block_ignores_emoji_padding_and_phone_writing(ads):
+    """The default word block gives the same row for an ad with emoji between its words or its
+    number obscured; the feature sets of the ladder before it read the text as it is."""
+    from classifier.features._names import FEATURES_STEP, WORDS_BLOCK
+
+    texts = ads["text"].tolist()
+    plain = ["new girls in town, call xphonex", "sweet young girl, text me xphonex now"]
+    padded = ["new emoji_star girls in emoji_rose town, call xphoneobfx",
+              "sweet emoji_cherries young girl, text me xphoneobfx now"]
+    pipeline = classifier.make_pipeline("context").fit(texts, ads["label"])
+    words = dict(pipeline.named_steps[FEATURES_STEP].transformer_list)[WORDS_BLOCK]
+    assert (words.transform(plain) != words.transform(padded)).nnz == 0
+    assert not any(term.startswith("emoji_") or "xphoneobfx" in term
+                   for term in words.vocabulary_)
+    # The data-only model (what scoring runs) reads the same, and names it in its block.
+    linear = classifier.Model(pipeline=pipeline).linear
+    assert linear.blocks[0].params["text"] == "words"
+    normal = classifier.make_pipeline("normalized").fit(texts, ads["label"])
+    normal_words = dict(normal.named_steps[FEATURES_STEP].transformer_list)[WORDS_BLOCK]
+    assert normal_words.preprocessor is None
+
+
+def test_context_word_block_equals_scikit_learn_on_prepared_text(ads):
+    """The fast transform with the WordText preprocessor is scikit-learn's, to the bit."""
+    from classifier.features._wordtext import WordText, word_text
+
+    texts = [normalize_text(t) + " emoji_rose xphoneobfx" for t in ads["text"]]
+    ours = WordTfidfVectorizer(preprocessor=WordText(), lowercase=False, min_df=2,
+                               ngram_range=(1, 2), sublinear_tf=True).fit(texts)
+    theirs = TfidfVectorizer(lowercase=False, min_df=2, ngram_range=(1, 2),
+                             sublinear_tf=True).fit([word_text(t) for t in texts])
+    assert ours.vocabulary_ == theirs.vocabulary_
+    _assert_same_matrix(ours.transform(texts), theirs.transform([word_text(t) for t in texts]))
+    assert clone(ours).preprocessor == WordText()
+    assert pickle.loads(pickle.dumps(ours)).transform(texts).nnz == ours.transform(texts).nnz

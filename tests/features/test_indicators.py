@@ -61,7 +61,6 @@ EXAMPLES = {
     "hygiene_safety": "always clean and safe",
     "client_screening": "screening required, no blocked calls",
     "phone_obfuscated": "text me at xphoneobfx",
-    "phone": "call xphonex",
     "email": "write to xemailx",
     "url": "see my site xurlx",
     "social_handle": "find me xhandlex",
@@ -85,7 +84,7 @@ ORDINARY_ADS = [
     ("experienced line cook wanted, full time, apply in person with your resume", ["professional"]),
     (
         "selling my 2012 honda civic, 120k km, clean title, $6500 obo, call xphonex",
-        ["price", "hygiene_safety", "phone"],
+        ["price", "hygiene_safety"],
     ),
     ("garage sale saturday 8am-2pm: furniture, kids clothes, books and tools", []),
     ("dog walker available weekdays, reliable and insured, references available", ["trustworthy"]),
@@ -146,6 +145,13 @@ def test_every_indicator_has_an_example():
     assert sorted(EXAMPLES) == sorted(INDICATOR_NAMES)
 
 
+def test_a_phone_number_is_evidence_only_when_obscured():
+    """A plain number is no indicator (the word block reads any number as ``xphonex``); an
+    obscured one is (JRSA 2024), and is the only difference between the two writings."""
+    assert find_indicators("call xphonex") == []
+    assert find_indicators("call xphoneobfx") == ["phone_obfuscated"]
+
+
 @pytest.mark.parametrize("name", sorted(EXAMPLES))
 def test_indicator_fires_on_its_example(name):
     assert name in find_indicators(EXAMPLES[name])
@@ -188,8 +194,8 @@ def test_emoji_codes_match_whole_tokens():
 
 
 def test_find_indicators_lists_in_lexicon_order_then_age_flags():
-    names = find_indicators("call xphonex, she is 19 yrs, new girls")
-    assert names == ["third_person", "multi_provider", "phone", "age_min_le_21", "age_min_lt_23"]
+    names = find_indicators("call xemailx, she is 19 yrs, new girls")
+    assert names == ["third_person", "multi_provider", "email", "age_min_le_21", "age_min_lt_23"]
 
 
 # ----------------------------------------------------------------------------- ages

@@ -133,6 +133,7 @@ def test_manifest_after_save(model_dir, ads):
     blocks = manifest["model"]["blocks"]
     assert [b["kind"] for b in blocks] == ["tfidf", "indicators", "rules", "context"]
     assert blocks[-1]["context_sha256"] and blocks[2]["params"] == {"rules": "evidence"}
+    assert blocks[0]["params"]["text"] == "words"  # what the word block reads (_wordtext.py)
     data = manifest["training_data"]
     assert data["source"] == "invented"
     assert data["n_used"] == len(ads)
@@ -339,9 +340,12 @@ def _break(model_dir: pathlib.Path, how: str) -> None:
         _rehash(model_dir)
     elif how == "structure":
         _edit_manifest(model_dir, lambda m: m["model"].update(blocks=[{"kind": "eval"}]))
+    elif how == "word_text":
+        _edit_manifest(model_dir, lambda m: m["model"]["blocks"][0]["params"].update(text="eval"))
 
 
-@pytest.mark.parametrize("how", ["threshold", "nested", "huge", "pickle", "structure"])
+@pytest.mark.parametrize("how", ["threshold", "nested", "huge", "pickle", "structure",
+                                 "word_text"])
 def test_broken_model_is_one_error_line(how, model_dir, capsys):
     _break(model_dir, how)
     with pytest.raises(SystemExit) as exit_:
