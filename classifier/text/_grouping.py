@@ -19,9 +19,31 @@ similarity: a few shingles say little. Ads without words, or whose only words ar
 contacts, are linked by their contacts only: equal empty texts are no evidence of a common
 author, and the MinHash of an empty set is the same for every empty ad.
 
-The work is done once per distinct raw text and once per distinct normalised text, in
-chunks spread over ``n_jobs`` processes; the LSH bands are indexed in passes that bound the
-memory of each index."""
+How it is computed. Each distinct raw text is normalised once, in chunks spread over
+``n_jobs`` processes; everything after normalisation works on whole arrays (numpy), not one
+ad at a time, and gives the same groups as the one-ad-at-a-time definition with datasketch
+(``tests/text/test_grouping.py`` keeps such a reference):
+
+- *Words.* The normalised texts of a block are joined into one array of code points; words
+  are the runs of ``\\w`` characters. A word hashes to its CRC-32 (:func:`zlib.crc32`), which
+  is linear over GF(2): the CRC is an XOR of one table value per character, chosen by the
+  character and its distance to the end of the word, so a whole block is hashed with one
+  table lookup and one XOR reduction. The words of a text joined by spaces get a 128-bit
+  BLAKE2b digest, on which exact duplicates are found (in the worker, then across chunks).
+- *MinHash.* A shingle of ``shingle_size`` words hashes to a polynomial of its word hashes
+  mod 2**32. The signature value ``p`` of a text is the minimum over its shingles ``s`` of
+  ``a_p * fmix32(s) + b_p mod 2**32``: datasketch's ``affine32`` scheme, with the same
+  ``a``, ``b`` for a seed, computed for (permutations x shingles) blocks at once.
+- *LSH.* Band ``i`` of the signatures (columns ``i*r .. (i+1)*r``, ``b`` and ``r`` from
+  datasketch's parameter search) is sorted on a 64-bit key of its values; runs of equal
+  rows are the buckets of a ``MinHashLSH`` index (a key collision between unequal rows is
+  detected, and that band sorted exactly instead). The members of a bucket are checked
+  against its smallest member on the full signature, the failures against the smallest of
+  them, and so on (``_MAX_PIVOTS`` rounds). Bands run a few at a time in threads, and a
+  bucket whose members the earlier bands connected already is skipped: its links could not
+  change the components.
+- *Groups.* The connected components of all links (exact duplicates, contacts, verified
+  LSH pairs), numbered in order of first appearance."""
 
 from __future__ import annotations
 
@@ -70,7 +92,7 @@ _CHUNK_SIZE = 20_000
 _VERIFY_CHUNK = 65_536
 # Texts tokenised at once, and texts whose shingles are permuted at once (about
 # 85 shingles x num_perm uint32 values each): blocks whose arrays stay in the CPU's caches.
-_WORDS_BLOCK = 2048
+_WORDS_BLOCK = 512
 _MINHASH_BLOCK = 128
 # Odd multipliers of the polynomial shingle hash and of the LSH band keys.
 _SHINGLE_MULTIPLIER = 0x9E3779B1
