@@ -310,7 +310,8 @@ def _merge_components(
     if not len(a):
         return component
     n = len(component)
-    graph = coo_array((np.ones(len(a), dtype=np.int8), (a, b)), shape=(n, n))
+    # float32: duplicate pairs add up (int8 ones could wrap around to an explicit zero)
+    graph = coo_array((np.ones(len(a), dtype=np.float32), (a, b)), shape=(n, n))
     return connected_components(graph, directed=False)[1][component]
 
 
