@@ -19,27 +19,47 @@ similarity: a few shingles say little. Ads without words, or whose only words ar
 contacts, are linked by their contacts only: equal empty texts are no evidence of a common
 author, and the MinHash of an empty set is the same for every empty ad.
 
-The work is done once per distinct raw text and once per distinct normalised text, in
-chunks spread over ``n_jobs`` processes; the LSH bands are indexed in passes that bound the
-memory of each index."""
+How it is computed. Each distinct raw text is normalised once, in chunks spread over
+``n_jobs`` processes; everything after normalisation works on whole arrays (numpy), not one
+ad at a time, and gives the same groups as the one-ad-at-a-time definition with datasketch
+(``tests/text/test_grouping.py`` keeps such a reference):
+
+- *Words.* The normalised texts of a block are joined into one array of code points; words
+  are the runs of ``\\w`` characters. A word hashes to its CRC-32 (:func:`zlib.crc32`), which
+  is linear over GF(2): the CRC is an XOR of one table value per character, chosen by the
+  character and its distance to the end of the word, so a whole block is hashed with one
+  table lookup and one XOR reduction. The words of a text joined by spaces get a 128-bit
+  BLAKE2b digest, on which exact duplicates are found (in the worker, then across chunks).
+- *MinHash.* A shingle of ``shingle_size`` words hashes to a polynomial of its word hashes
+  mod 2**32. The signature value ``p`` of a text is the minimum over its shingles ``s`` of
+  ``a_p * fmix32(s) + b_p mod 2**32``: datasketch's ``affine32`` scheme, with the same
+  ``a``, ``b`` for a seed, computed for (permutations x shingles) blocks at once.
+- *LSH.* Band ``i`` of the signatures (columns ``i*r .. (i+1)*r``, ``b`` and ``r`` from
+  datasketch's parameter search) is sorted on a 64-bit key of its values; runs of equal
+  rows are the buckets of a ``MinHashLSH`` index (a key collision between unequal rows is
+  detected, and that band sorted exactly instead). The members of a bucket are checked
+  against its smallest member on the full signature, the failures against the smallest of
+  them, and so on (``_MAX_PIVOTS`` rounds). Bands run a few at a time in threads, and a
+  bucket whose members the earlier bands connected already is skipped: its links could not
+  change the components.
+- *Groups.* The connected components of all links (exact duplicates, contacts, verified
+  LSH pairs), numbered in order of first appearance."""
 
 from __future__ import annotations
 
-import gc
 import hashlib
-import itertools
 import math
 import re
 import time
 import zlib
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
-from datasketch import LeanMinHash, MinHash, MinHashLSH
+from datasketch import MinHashLSH
 from joblib import Parallel, delayed, effective_n_jobs
 from scipy.sparse import coo_array
 from scipy.sparse.csgraph import connected_components
@@ -61,22 +81,57 @@ _WORD = re.compile(r"\w+")
 _LINK_KINDS = ("phone:", "email:")
 # Words that stand for a masked contact: a text of these alone has no content of its own.
 _CONTACT_WORDS = frozenset({PHONE_TOKEN, PHONE_OBF_TOKEN, EMAIL_TOKEN, URL_TOKEN, HANDLE_TOKEN})
-# datasketch's default scheme: 32-bit hash values, stored as uint32.
-_SCHEME = "affine32"
 # LSH weights (false positive, false negative) handed to datasketch's parameter search.
 # Candidates are checked against the full signature afterwards, so a false positive only
 # costs time while a false negative loses a link: favour recall.
 _LSH_WEIGHTS = (0.4, 0.6)
-# Upper bound on (distinct texts x bands) held by one MinHashLSH index at a time; an entry
-# costs 175-350 bytes in datasketch's in-memory storage (less when texts share buckets).
-_MAX_INDEX_ENTRIES = 4_000_000
 # A bucket is split around at most this many pivots (see `_verified_links`).
 _MAX_PIVOTS = 8
 # Texts per joblib task, and pairs per vectorised signature comparison.
 _CHUNK_SIZE = 20_000
 _VERIFY_CHUNK = 65_536
-# Odd multiplier of the polynomial shingle hash.
+# Texts tokenised at once, and texts whose shingles are permuted at once (about
+# 85 shingles x num_perm uint32 values each): blocks whose arrays stay in the CPU's caches.
+_WORDS_BLOCK = 512
+_MINHASH_BLOCK = 128
+# Odd multipliers of the polynomial shingle hash and of the LSH band keys.
 _SHINGLE_MULTIPLIER = 0x9E3779B1
+_BAND_MULTIPLIER = 0x9E3779B97F4A7C15
+# The ASCII characters that `_WORD` matches, and zlib's CRC-32 table.
+_ASCII_WORD = np.array([_WORD.fullmatch(chr(c)) is not None for c in range(128)], dtype=bool)
+_CRC_MAX_LENGTH = 64  # longer words are hashed by zlib.crc32 itself
+
+
+def _crc_tables(max_length: int) -> tuple[np.ndarray, np.ndarray]:
+    """Tables of zlib's CRC-32 for words of up to ``max_length`` bytes.
+
+    The register step of CRC-32 is linear over GF(2): ``s -> F(s) ^ T[byte]`` with
+    ``F(s) = T[s & 0xFF] ^ (s >> 8)`` and T the byte table. So the CRC of ``n`` bytes is the
+    XOR of ``F**(n-1-i)(T[byte_i])`` over its bytes and of ``F**n(~0) ^ ~0`` (the initial
+    register and the final XOR). Row ``d`` of the first table is ``F**(d-1)(T)``, what a
+    byte ``d - 1`` bytes before the end adds (row 0, zeros, is for a separator after the
+    word); entry ``n`` of the second is the constant of a word of ``n`` bytes.
+    """
+    table = np.arange(256, dtype=np.uint32)
+    for _ in range(8):
+        table = (table >> 1) ^ np.where(table & 1, np.uint32(0xEDB88320), np.uint32(0))
+
+    def step(s: np.ndarray) -> np.ndarray:
+        return table[s & 0xFF] ^ (s >> np.uint32(8))
+
+    by_distance = np.zeros((max_length + 1, 256), dtype=np.uint32)
+    by_distance[1] = table
+    for d in range(2, max_length + 1):
+        by_distance[d] = step(by_distance[d - 1])
+    of_length = np.zeros(max_length + 1, dtype=np.uint32)
+    register = np.full(1, 0xFFFFFFFF, dtype=np.uint32)
+    for n in range(max_length + 1):
+        of_length[n] = register[0] ^ np.uint32(0xFFFFFFFF)
+        register = step(register)
+    return by_distance, of_length
+
+
+_CRC_BY_DISTANCE, _CRC_OF_LENGTH = _crc_tables(_CRC_MAX_LENGTH)
 
 #: Default MinHash Jaccard similarity above which two ads are near-duplicates.
 DUP_THRESHOLD = 0.4
@@ -169,22 +224,18 @@ def group_ads(
     contact_a: list[int] = []
     contact_b: list[int] = []
     offset = 0
-    for digests, rows, chunk_signatures, contact_rows, contact_keys in sketched:
-        new_rows = []
-        for raw_id, (digest, row) in enumerate(zip(digests, rows, strict=True), start=offset):
-            if digest is not None and row < 0:
-                short_of_raw[raw_id] = short_index.setdefault(digest, len(short_index))
-            elif digest is not None:
-                cid = content_index.get(digest)
-                if cid is None:
-                    cid = content_index[digest] = len(content_index)
-                    new_rows.append(row)
-                content_of_raw[raw_id] = cid
-        signatures.append(chunk_signatures[new_rows])
-        for row, key in zip(contact_rows, contact_keys, strict=True):
+    for chunk in sketched:
+        stop = offset + len(chunk.long_row)
+        n_before = len(content_index)
+        ids = _ids(content_index, chunk.long_digests)
+        signatures.append(chunk.signatures[ids >= n_before])  # ids new to the index
+        content_of_raw[offset:stop] = _lookup(ids, chunk.long_row)
+        short_of_raw[offset:stop] = _lookup(_ids(short_index, chunk.short_digests),
+                                            chunk.short_row)
+        for row, key in zip(chunk.contact_rows, chunk.contact_keys, strict=True):
             contact_a.append(offset + row)
             contact_b.append(first_raw_of_contact.setdefault(key, offset + row))
-        offset += len(digests)
+        offset = stop
     n_short = len(short_index)
     del raw, content_index, first_raw_of_contact, short_index
     signatures = np.concatenate(signatures)
@@ -211,16 +262,57 @@ def group_ads(
     ]
     del contact_a, contact_b, content, has_content, with_contact, short, has_short
     if len(signatures) > 1:
-        for pa, pb in parallel(
-            delayed(_band_links)(signatures, bands, rows_per_band, threshold, seed)
-            for bands, rows_per_band in _band_passes(threshold, num_perm, len(signatures))
-        ):
-            a.append(first_ad_of_content[pa])
-            b.append(first_ad_of_content[pb])
+        pa, pb = _similar_pairs(signatures, threshold, n_jobs)
+        a.append(first_ad_of_content[pa])
+        b.append(first_ad_of_content[pb])
+        del pa, pb
     a, b = np.concatenate(a), np.concatenate(b)
     graph = coo_array((np.ones(len(a), dtype=np.float32), (a, b)), shape=(n, n))
     _, labels = connected_components(graph, directed=False)
     return _first_appearance_order(labels)
+
+
+def _similar_pairs(
+    signatures: np.ndarray, threshold: float, n_jobs: int | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Verified pairs of similar signatures (MinHash LSH), as two arrays of rows.
+
+    The bands are processed a few at a time, in threads (numpy's sorts and comparisons
+    release the GIL). A bucket whose texts are all connected already by the pairs of earlier
+    bands is skipped: its pairs could not change the connected components, which are all
+    that :func:`group_ads` keeps of them.
+    """
+    b, r = _lsh_params(threshold, signatures.shape[1])
+    min_equal = math.ceil(threshold * signatures.shape[1] - 1e-9)
+    n_threads = min(effective_n_jobs(n_jobs), b)
+    component = np.arange(len(signatures))  # under the pairs found so far
+    found_a: list[np.ndarray] = []
+    found_b: list[np.ndarray] = []
+    with ThreadPoolExecutor(n_threads) as threads:
+        for first_band in range(0, b, n_threads):
+            bands = range(first_band, min(first_band + n_threads, b))
+            found = list(threads.map(
+                _band_links, *zip(*[(signatures, band, r, min_equal, component) for band in bands],
+                                  strict=True)
+            ))
+            found_a.extend(pa for pa, _ in found)
+            found_b.extend(pb for _, pb in found)
+            component = _merge_components(component, found)
+    return np.concatenate(found_a), np.concatenate(found_b)
+
+
+def _merge_components(
+    component: np.ndarray, pairs: list[tuple[np.ndarray, np.ndarray]]
+) -> np.ndarray:
+    """Component labels of the nodes once ``pairs`` are linked as well."""
+    a = component[np.concatenate([pa for pa, _ in pairs])]
+    b = component[np.concatenate([pb for _, pb in pairs])]
+    if not len(a):
+        return component
+    n = len(component)
+    # float32: duplicate pairs add up (int8 ones could wrap around to an explicit zero)
+    graph = coo_array((np.ones(len(a), dtype=np.float32), (a, b)), shape=(n, n))
+    return connected_components(graph, directed=False)[1][component]
 
 
 def duplicate_stats(groups: np.ndarray) -> dict:
@@ -270,46 +362,126 @@ def duplicate_stats(groups: np.ndarray) -> dict:
     }
 
 
-class _WordHashes(dict):
-    """Memo of 32-bit word hashes: ads reuse a small vocabulary."""
+@dataclass
+class _Words:
+    """The words of a block of normalised texts, found and hashed with numpy.
 
-    def __missing__(self, word: str) -> int:
-        # crc32 is stable across processes, unlike hash().
-        value = self[word] = zlib.crc32(word.encode())
-        return value
-
-
-def _shingle_hashes(keys: Sequence[str], shingle_size: int) -> list[np.ndarray]:
-    """32-bit hashes of the word shingles of each key, computed for all keys at once.
-
-    A shingle hashes to a polynomial of its word hashes; a key shorter than a shingle is
-    one shingle of all its words.
+    ``count[t]`` words of text ``t`` start at ``first[t]`` in ``hashes``, the CRC-32 of
+    each word's UTF-8 bytes (as :func:`zlib.crc32` gives it). Bytes ``key_start[t]`` to
+    ``key_stop[t]`` of ``keys`` are the text's words joined by single spaces, in UTF-8.
     """
-    word_hashes = _WordHashes()
-    words = [key.split(" ") for key in keys]
-    lengths = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
-    flat = np.fromiter(
-        map(word_hashes.__getitem__, itertools.chain.from_iterable(words)),
-        dtype=np.uint32, count=int(lengths.sum()),
-    )
-    starts = np.cumsum(lengths) - lengths
-    k = shingle_size
-    # Windows running into the padding or into the next key are never used below.
-    padded = np.concatenate([flat, np.zeros(k - 1, dtype=np.uint32)])
-    poly = padded[: len(flat)].copy()
-    for j in range(1, k):
-        poly *= _SHINGLE_MULTIPLIER  # uint32 arithmetic wraps: that is the modulo
-        poly += padded[j : j + len(flat)]
-    out = []
-    for start, length in zip(starts.tolist(), lengths.tolist(), strict=True):
-        if length >= k:
-            out.append(poly[start : start + length - k + 1])
+
+    count: np.ndarray
+    first: np.ndarray
+    hashes: np.ndarray
+    keys: bytes
+    key_start: np.ndarray
+    key_stop: np.ndarray
+
+    @classmethod
+    def of(cls, texts: Sequence[str]) -> _Words:
+        # All texts in one array of code points, each text followed by a newline (never
+        # part of a word), so that words stop at the end of their text.
+        joined = "\n".join(texts) + "\n"
+        lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)) + 1
+        text_start = np.cumsum(lengths) - lengths
+        is_ascii = joined.isascii()
+        if is_ascii:
+            codes = np.frombuffer(joined.encode("ascii"), dtype=np.uint8)
+            is_word = _ASCII_WORD[codes]
         else:
-            short = 0
-            for h in flat[start : start + length].tolist():
-                short = (short * _SHINGLE_MULTIPLIER + h) & 0xFFFFFFFF
-            out.append(np.array([short], dtype=np.uint32))
-    return out
+            # Lone surrogates are code points like any other (and never word characters).
+            codes = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+            is_word = _ASCII_WORD[np.minimum(codes, 127)]
+            wide = codes > 127
+            values, inverse = np.unique(codes[wide], return_inverse=True)
+            is_word[wide] = np.array(
+                [_WORD.fullmatch(chr(c)) is not None for c in values.tolist()], dtype=bool
+            )[inverse]
+        # Words are the runs of word characters: the matches of `_WORD`.
+        edges = np.diff(is_word.view(np.int8), prepend=np.int8(0), append=np.int8(0))
+        starts = np.flatnonzero(edges == 1)
+        ends = np.flatnonzero(edges == -1)
+        first = np.searchsorted(starts, text_start)
+        count = np.diff(first, append=len(starts))
+        # Each word followed by the character after it, made a space: the words of each
+        # text joined by spaces, and one more space after its last word.
+        keep = is_word.copy()
+        keep[ends] = True
+        canon = codes[keep]
+        key_end = np.cumsum(ends - starts + 1)
+        canon[key_end - 1] = 32
+        hashes = _crc32(canon, key_end)
+        if not is_ascii:
+            # A word with a character beyond ASCII: CRC-32 of its UTF-8 bytes, one by one.
+            word_start = key_end - (ends - starts + 1)
+            widest = np.maximum.reduceat(canon, word_start) if len(starts) else canon
+            for w in np.flatnonzero(widest > 127).tolist():
+                hashes[w] = zlib.crc32(joined[starts[w] : ends[w]].encode())
+        # Where each text's words begin and end in `canon`, then in its UTF-8 encoding.
+        key_start = np.concatenate([[0], key_end])[np.append(first, len(starts))]
+        key_stop = np.maximum(key_start[1:] - 1, key_start[:-1])
+        key_start = key_start[:-1]
+        if is_ascii:
+            keys = canon.tobytes()
+        else:
+            keys = canon.astype("<u4").tobytes().decode("utf-32-le").encode()
+            utf8_length = 1 + (canon >= 0x80) + (canon >= 0x800) + (canon >= 0x10000)
+            byte_offset = np.concatenate([[0], np.cumsum(utf8_length)])
+            key_start, key_stop = byte_offset[key_start], byte_offset[key_stop]
+        return cls(count, first, hashes, keys, key_start, key_stop)
+
+
+def _crc32(canon: np.ndarray, key_end: np.ndarray) -> np.ndarray:
+    """zlib's CRC-32 of each word of ``canon``, as uint32; word ``i`` ends just before the
+    space at ``key_end[i] - 1``.
+
+    Codes are taken as bytes: right for ASCII words, whose UTF-8 bytes are their code
+    points. CRC-32 is linear over GF(2): the CRC of a word is the XOR of one table value
+    per character (its code and its distance to the end of the word) and of a constant for
+    its length, so all words are hashed with one gather and one ``bitwise_xor.reduceat``.
+    Words longer than the tables are hashed by :func:`zlib.crc32`.
+    """
+    if not len(key_end):
+        return np.zeros(0, dtype=np.uint32)
+    # Distance of every code (spaces included) to the space that ends its word.
+    after = np.repeat(key_end - 1, np.diff(key_end, prepend=0)) - np.arange(len(canon))
+    contribution = _CRC_BY_DISTANCE.ravel()[
+        np.minimum(after, _CRC_MAX_LENGTH) * 256 + (canon & 0xFF)
+    ]
+    # The space contributes the table's row 0 (all zeros), the word its characters.
+    word_start = np.concatenate([[0], key_end[:-1]])
+    crc = np.bitwise_xor.reduceat(contribution, word_start)
+    length = key_end - word_start - 1
+    crc ^= _CRC_OF_LENGTH[np.minimum(length, _CRC_MAX_LENGTH)]
+    data = None
+    for w in np.flatnonzero(length > _CRC_MAX_LENGTH).tolist():
+        if data is None:
+            data = canon.astype(np.uint8).tobytes()
+        crc[w] = zlib.crc32(data[word_start[w] : key_end[w] - 1])
+    return crc
+
+
+@dataclass
+class _Sketch:
+    """What :func:`_sketch` returns for a chunk of texts.
+
+    The parent dedupes texts on 128-bit digests of their normalised words (joined by
+    spaces) instead of receiving the words. ``long_row[t]`` is the row of text ``t`` in
+    ``long_digests`` and ``signatures`` (-1 when it has fewer than ``min_tokens`` words);
+    ``short_row[t]`` its row in ``short_digests`` when it is short (-1 when it is long, or
+    has no words but masked contacts). Both list distinct digests in order of first
+    appearance. ``contact_keys`` are the phone and e-mail keys found in texts
+    ``contact_rows`` (empty when contacts are not linked).
+    """
+
+    long_row: np.ndarray
+    long_digests: list[bytes]
+    signatures: np.ndarray
+    short_row: np.ndarray
+    short_digests: list[bytes]
+    contact_rows: list[int]
+    contact_keys: list[str]
 
 
 def _sketch(
@@ -319,59 +491,124 @@ def _sketch(
     num_perm: int,
     seed: int,
     link_contacts: bool,
-) -> tuple[list[bytes | None], list[int], np.ndarray, list[int], list[str]]:
-    """Normalise, dedupe and MinHash a chunk of texts, and extract their contacts.
-
-    Returns
-    -------
-    digests : list of bytes or None
-        128-bit digest of each text's normalised words (None when it has no words but
-        masked contacts); the parent dedupes on these instead of receiving the words.
-    rows : list of int
-        Row of each text's signature in ``signatures`` (-1 when shorter than
-        ``min_tokens``: no signature, exact duplicates only).
-    signatures : ndarray of uint32, shape (n_distinct, num_perm)
-        MinHash signatures of the distinct word sequences of the chunk.
-    contact_rows, contact_keys : list of int, list of str
-        Phone and e-mail keys, with the position of the text they were found in (empty
-        when ``link_contacts`` is false).
-    """
-    digests: list[bytes | None] = []
-    rows: list[int] = []
-    distinct: dict[str, int] = {}
+) -> _Sketch:
+    """Normalise, dedupe and MinHash a chunk of texts, and extract their contacts."""
+    normalized: list[str] = []
     contact_rows: list[int] = []
     contact_keys: list[str] = []
     for i, text in enumerate(texts):
         if link_contacts:
-            normalized, contacts = normalize_and_extract(text)  # one analysis for both
+            text, contacts = normalize_and_extract(text)  # one analysis for both
+            for contact in contacts:
+                if contact.startswith(_LINK_KINDS):
+                    contact_rows.append(i)
+                    contact_keys.append(contact)
         else:
-            normalized, contacts = normalize_text(text), []
-        words = _WORD.findall(normalized)
-        for contact in contacts:
-            if contact.startswith(_LINK_KINDS):
-                contact_rows.append(i)
-                contact_keys.append(contact)
-        key = " ".join(words)
-        if len(words) < min_tokens:
-            has_content = not _CONTACT_WORDS.issuperset(words)
-            digests.append(hashlib.blake2b(key.encode(), digest_size=16).digest()
-                           if has_content else None)
-            rows.append(-1)
-            continue
-        rows.append(distinct.setdefault(key, len(distinct)))
-        digests.append(hashlib.blake2b(key.encode(), digest_size=16).digest())
+            text = normalize_text(text)
+        normalized.append(text)
 
-    # Shingles arrive hashed, hence hashfunc=int; datasketch pre-mixes every input hash
-    # with a MurmurHash3 finalizer before permuting it.
-    minhash = MinHash(num_perm=num_perm, seed=seed, hashfunc=int, scheme=_SCHEME)
-    signatures = np.empty((len(distinct), num_perm), dtype=np.uint32)
-    for i, hashes in enumerate(_shingle_hashes(list(distinct), shingle_size)):
-        # One sketch reused: MinHash.bulk would build a new MinHash per text, which costs
-        # about half as much again as hashing it.
-        minhash.clear()
-        minhash.update_batch(hashes.tolist())
-        signatures[i] = minhash.hashvalues
-    return digests, rows, signatures, contact_rows, contact_keys
+    long_index: dict[bytes, int] = {}
+    short_index: dict[bytes, int] = {}
+    long_row = np.full(len(texts), -1, dtype=np.int64)
+    short_row = np.full(len(texts), -1, dtype=np.int64)
+    signatures = [np.zeros((0, num_perm), dtype=np.uint32)]
+    a, b = _permutations(num_perm, seed)
+    # In blocks, so that the arrays of a block stay small (and in the CPU's caches).
+    for offset in range(0, len(normalized), _WORDS_BLOCK):
+        block = normalized[offset : offset + _WORDS_BLOCK]
+        words = _Words.of(block)
+        keys = memoryview(words.keys)
+        n_signed = len(long_index)
+        new: list[int] = []  # the first text of each new distinct word sequence
+        for t, (start, stop, n_words) in enumerate(zip(
+            words.key_start.tolist(), words.key_stop.tolist(), words.count.tolist(), strict=True
+        )):
+            digest = hashlib.blake2b(keys[start:stop], digest_size=16).digest()
+            if n_words >= min_tokens:
+                row = long_row[offset + t] = long_index.setdefault(digest, len(long_index))
+                if row == n_signed + len(new):
+                    new.append(t)
+            elif not _CONTACT_WORDS.issuperset(_WORD.findall(block[t])):
+                # Short: exact duplicates only, and none at all if it is only contacts.
+                short_row[offset + t] = short_index.setdefault(digest, len(short_index))
+        signatures.append(_minhash(words, np.asarray(new, dtype=np.int64), shingle_size, a, b))
+    return _Sketch(long_row, list(long_index), np.concatenate(signatures), short_row,
+                   list(short_index), contact_rows, contact_keys)
+
+
+@lru_cache(maxsize=32)
+def _permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Parameters ``a`` (odd) and ``b`` of the permutations ``a * h + b mod 2**32``.
+
+    Drawn as datasketch's ``MinHash(num_perm, seed, scheme="affine32")`` draws them.
+    """
+    gen = np.random.RandomState(seed)
+    a = gen.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = gen.randint(0, 1 << 32, num_perm, dtype=np.uint32)
+    return a, b
+
+
+def _fmix32(h: np.ndarray) -> np.ndarray:
+    """MurmurHash3's 32-bit finalizer (uint32 arithmetic wraps: that is the modulo)."""
+    h = h ^ (h >> np.uint32(16))
+    h *= np.uint32(0x85EBCA6B)
+    h ^= h >> np.uint32(13)
+    h *= np.uint32(0xC2B2AE35)
+    h ^= h >> np.uint32(16)
+    return h
+
+
+def _shingle_hashes(words: _Words, texts: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """32-bit hashes of the word shingles of ``texts``, concatenated, and where each starts.
+
+    A shingle of ``k`` words hashes to the polynomial ``sum(h_j * M**(k-1-j))`` of its word
+    hashes mod 2**32; a text shorter than a shingle is one shingle of all its words.
+    """
+    hashes = words.hashes
+    # The polynomial of the k words from every word on (windows running into the next
+    # text or the padding are never used).
+    padded = np.concatenate([hashes, np.zeros(k - 1, dtype=np.uint32)])
+    poly = padded[: len(hashes)].copy()
+    for j in range(1, k):
+        poly *= np.uint32(_SHINGLE_MULTIPLIER)
+        poly += padded[j : j + len(hashes)]
+    count = words.count[texts]
+    first = words.first[texts]
+    n_shingles = np.maximum(count - k + 1, 1)
+    offsets = np.cumsum(n_shingles) - n_shingles
+    index = np.repeat(first - offsets, n_shingles) + np.arange(n_shingles.sum())
+    shingles = poly[index]
+    for i in np.flatnonzero(count < k).tolist():
+        short = 0
+        for h in hashes[first[i] : first[i] + count[i]].tolist():
+            short = (short * _SHINGLE_MULTIPLIER + h) & 0xFFFFFFFF
+        shingles[offsets[i]] = short
+    return shingles, offsets
+
+
+def _minhash(
+    words: _Words, texts: np.ndarray, k: int, a: np.ndarray, b: np.ndarray
+) -> np.ndarray:
+    """MinHash signatures of the word shingles of ``texts``, shape (len(texts), num_perm).
+
+    Value ``p`` of a signature is the minimum of ``a[p] * fmix(s) + b[p] mod 2**32`` over
+    the text's shingle hashes ``s``: datasketch's ``affine32`` scheme, as
+    ``MinHash(hashfunc=int, scheme="affine32").update_batch(shingles)`` computes it.
+    """
+    signatures = np.empty((len(a), len(texts)), dtype=np.uint32)
+    if not len(texts):
+        return signatures.T
+    shingles, offsets = _shingle_hashes(words, texts, k)
+    mixed = _fmix32(shingles)
+    bounds = np.append(offsets, len(mixed))
+    # One row per permutation, so that each minimum runs over contiguous values.
+    for start in range(0, len(texts), _MINHASH_BLOCK):
+        stop = min(start + _MINHASH_BLOCK, len(texts))
+        lo, hi = bounds[start], bounds[stop]
+        permuted = np.multiply.outer(a, mixed[lo:hi])
+        permuted += b[:, None]
+        signatures[:, start:stop] = np.minimum.reduceat(permuted, offsets[start:stop] - lo, axis=1)
+    return np.ascontiguousarray(signatures.T)
 
 
 @lru_cache(maxsize=32)
@@ -386,51 +623,55 @@ def _lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:
     return lsh.b, lsh.r
 
 
-def _band_passes(
-    threshold: float, num_perm: int, n_unique: int
-) -> list[tuple[np.ndarray, int]]:
-    """Split the LSH bands into passes so that one index stays under the memory bound."""
-    b, r = _lsh_params(threshold, num_perm)
-    per_pass = max(2, _MAX_INDEX_ENTRIES // max(n_unique, 1))
-    # MinHashLSH needs at least two bands per index.
-    n_passes = max(1, min(math.ceil(b / per_pass), b // 2))
-    return [(bands, r) for bands in np.array_split(np.arange(b), n_passes)]
-
-
 def _band_links(
-    signatures: np.ndarray, bands: np.ndarray, r: int, threshold: float, seed: int
+    signatures: np.ndarray, band: int, r: int, min_equal: int, component: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Verified similar pairs among texts sharing an LSH bucket in any of ``bands``.
+    """Verified similar pairs among texts sharing an LSH bucket of ``band``.
 
-    The bands of a MinHashLSH index are independent hash tables, so indexing the bands in
-    several smaller indexes finds exactly the buckets of one large index, in less memory.
+    A bucket of band ``i`` is a set of (two or more) texts whose signatures are equal in
+    columns ``i * r`` to ``(i + 1) * r``: the buckets of datasketch's ``MinHashLSH`` with
+    ``params=(b, r)``. Buckets whose texts are all in one ``component`` are left out.
     """
-    cols = np.concatenate([np.arange(band * r, (band + 1) * r) for band in bands])
-    sub = np.ascontiguousarray(signatures[:, cols])
-    members: list[int] = []
-    sizes: list[int] = []
-    # The index is millions of small sets and no reference cycle: garbage collection
-    # passes over them would cost a fifth of the time and reclaim nothing.
-    with _gc_paused():
-        lsh = MinHashLSH(num_perm=len(cols), params=(len(bands), r))
-        with lsh.insertion_session() as session:
-            for i, values in enumerate(sub):
-                session.insert(
-                    i, LeanMinHash(seed=seed, hashvalues=values, scheme=_SCHEME),
-                    check_duplication=False,
-                )
-        del sub
-        for table in lsh.hashtables:
-            # Storage objects expose keys() but are not iterable themselves.
-            for bucket in table.keys():  # noqa: SIM118
-                keys = table.get(bucket)
-                if len(keys) > 1:
-                    members.extend(keys)
-                    sizes.append(len(keys))
-        del lsh
-    bucket_of = np.repeat(np.arange(len(sizes), dtype=np.int64), sizes)
-    min_equal = math.ceil(threshold * signatures.shape[1] - 1e-9)
-    return _verified_links(signatures, np.asarray(members, dtype=np.int64), bucket_of, min_equal)
+    members, bucket_of = _buckets(signatures, band * r, r)
+    start = np.flatnonzero(np.diff(bucket_of, prepend=-1))
+    labels = component[members]
+    mixed = np.minimum.reduceat(labels, start) != np.maximum.reduceat(labels, start)
+    keep = np.repeat(mixed, np.diff(start, append=len(members)))
+    return _verified_links(signatures, members[keep], bucket_of[keep], min_equal)
+
+
+def _buckets(signatures: np.ndarray, column: int, r: int) -> tuple[np.ndarray, np.ndarray]:
+    """Rows whose ``r`` values from ``column`` on equal those of another row, and an id per
+    set of equal rows (ids increase along the returned rows).
+
+    Rows are sorted by a 64-bit key: the values themselves when they fit, else a
+    polynomial hash of them. Equal keys of unequal rows (a hash collision) are detected and
+    answered with an exact lexicographic sort instead.
+    """
+    values = [signatures[:, j] for j in range(column, column + r)]
+    keys = values[0].astype(np.uint64)
+    for v in values[1:]:
+        if r * 32 <= 64:
+            keys <<= np.uint64(32)
+        else:
+            keys *= np.uint64(_BAND_MULTIPLIER)
+        keys += v
+    order = np.argsort(keys)
+    same = keys[order[1:]] == keys[order[:-1]]
+    if r * 32 > 64:
+        equal = same.copy()
+        for v in values:
+            sorted_v = v[order]
+            equal &= sorted_v[1:] == sorted_v[:-1]
+        if not np.array_equal(same, equal):
+            order = np.lexsort(values[::-1])
+            same = np.ones(len(order) - 1, dtype=bool)
+            for v in values:
+                sorted_v = v[order]
+                same &= sorted_v[1:] == sorted_v[:-1]
+    bucket = np.cumsum(np.concatenate([[True], ~same])) - 1
+    shared = np.bincount(bucket)[bucket] > 1
+    return order[shared], bucket[shared]
 
 
 def _verified_links(
@@ -463,7 +704,9 @@ def _verified_links(
         b.append(members[linked])
         members, bucket_of = members[~linked], bucket_of[~linked]
         # A bucket left with a single member has nothing to compare.
-        _, count = np.unique(bucket_of, return_counts=True)
+        # bucket_of is sorted: count the members of each bucket from its runs.
+        run_start = np.flatnonzero(np.diff(bucket_of, prepend=-1))
+        count = np.diff(run_start, append=bucket_of.size)
         keep = np.repeat(count > 1, count)
         members, bucket_of = members[keep], bucket_of[keep]
     if not a:
@@ -471,16 +714,21 @@ def _verified_links(
     return np.concatenate(a), np.concatenate(b)
 
 
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector (if enabled) within the block."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
+def _ids(index: dict[bytes, int], keys: list[bytes]) -> np.ndarray:
+    """Ids of ``keys`` in ``index``, adding new keys with the next ids."""
+    return np.fromiter((index.setdefault(key, len(index)) for key in keys), dtype=np.int64,
+                       count=len(keys))
+
+
+def _lookup(ids: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """``ids[rows]``, and -1 where ``rows`` is -1."""
+    return np.where(rows >= 0, ids[np.maximum(rows, 0)], -1) if len(ids) else rows
+
+
+def _distinct(values: np.ndarray) -> np.ndarray:
+    """Sorted distinct values (a sort: faster than ``np.unique``'s hashing here)."""
+    values = np.sort(values)
+    return values[np.concatenate([[True], values[1:] != values[:-1]])]
 
 
 def _first_positions(ids: np.ndarray, n_ids: int) -> np.ndarray:

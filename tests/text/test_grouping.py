@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -319,3 +320,193 @@ def test_chainbreaker_ads_sharing_a_contact_are_grouped(chainbreaker):
     shared = [ads for ads in ads_of.values() if len(ads) > 1]
     assert len(shared) >= 100  # phones re-used across ads: the vendor signal exists
     assert all(len(set(groups[ads])) == 1 for ads in shared)
+
+
+# --------------------------------------------------------------------------------------------
+# The vectorised implementation against a reference written one ad at a time
+# --------------------------------------------------------------------------------------------
+
+
+def _reference_groups(
+    texts: list,
+    *,
+    threshold: float = 0.4,
+    num_perm: int = 64,
+    shingle_size: int = 3,
+    min_tokens: int = 10,
+    link_contacts: bool = True,
+    seed: int = 0,
+) -> np.ndarray:
+    """:func:`group_ads` by its definition: one ad at a time, datasketch's ``MinHash`` and
+    ``MinHashLSH``, a union-find, and the candidates of each LSH bucket checked against its
+    smallest member, then the smallest of those that failed, and so on (at most 8 pivots)."""
+    from datasketch import MinHash, MinHashLSH
+
+    from classifier.text._normalize import normalize_and_extract
+    from classifier.text._tokens import (
+        EMAIL_TOKEN,
+        HANDLE_TOKEN,
+        PHONE_OBF_TOKEN,
+        PHONE_TOKEN,
+        URL_TOKEN,
+    )
+
+    contact_words = {PHONE_TOKEN, PHONE_OBF_TOKEN, EMAIL_TOKEN, URL_TOKEN, HANDLE_TOKEN}
+    parent = list(range(len(texts)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    def union(i: int, j: int) -> None:
+        parent[find(i)] = find(j)
+
+    def shingle_hash(word_hashes: list[int]) -> int:
+        value = 0
+        for h in word_hashes:
+            value = (value * 0x9E3779B1 + h) & 0xFFFFFFFF
+        return value
+
+    first_of: dict[tuple[str, str], int] = {}
+    sketches: dict[int, MinHash] = {}  # first ad of each distinct long text
+    for i, text in enumerate(texts):
+        normalized, contacts = normalize_and_extract(text if isinstance(text, str) else "")
+        words = re.findall(r"\w+", normalized)
+        key = " ".join(words)
+        if link_contacts:
+            for contact in contacts:
+                if contact.startswith(("phone:", "email:")):
+                    union(i, first_of.setdefault(("contact", contact), i))
+        if len(words) < min_tokens:
+            if not set(words) <= contact_words:
+                union(i, first_of.setdefault(("short", key), i))
+            continue
+        first = first_of.setdefault(("long", key), i)
+        union(i, first)
+        if first == i:
+            hashes = [zlib.crc32(w.encode()) for w in words]
+            k = shingle_size
+            shingles = [shingle_hash(hashes[j : j + k]) for j in range(len(hashes) - k + 1)]
+            sketches[i] = MinHash(num_perm=num_perm, seed=seed, hashfunc=int, scheme="affine32")
+            sketches[i].update_batch(shingles or [shingle_hash(hashes)])
+    if len(sketches) > 1:
+        try:
+            lsh = MinHashLSH(threshold=threshold, num_perm=num_perm, weights=(0.4, 0.6))
+            params = (lsh.b, lsh.r)
+        except ValueError:
+            params = (2, num_perm // 2)
+        lsh = MinHashLSH(num_perm=num_perm, params=params)
+        for i, sketch in sketches.items():
+            lsh.insert(i, sketch)
+        for table in lsh.hashtables:
+            for bucket in table.keys():  # noqa: SIM118
+                remaining = sorted(table.get(bucket))
+                for _ in range(8):
+                    if len(remaining) < 2:
+                        break
+                    pivot, failed = remaining[0], []
+                    for member in remaining[1:]:
+                        if sketches[pivot].jaccard(sketches[member]) >= threshold:
+                            union(pivot, member)
+                        else:
+                            failed.append(member)
+                    remaining = failed
+    roots = [find(i) for i in range(len(texts))]
+    ids: dict[int, int] = {}
+    return np.array([ids.setdefault(root, len(ids)) for root in roots], dtype=np.int64)
+
+
+def _mixed_ads(n: int, seed: int) -> list:
+    """Templates with edits and other phones, re-posts, short and empty ads, contacts."""
+    rng = np.random.default_rng(seed)
+    templates = [TEMPLATE.format(name=name, phone=PHONES[j % len(PHONES)])
+                 for j, name in enumerate(["Mia", "Lola", "Ana", "Kim"])]
+    templates += distinct_ads(6, seed=seed, length=30)
+    ads: list = []
+    for _ in range(n):
+        kind = rng.integers(0, 10)
+        if kind < 6:
+            words = templates[rng.integers(0, len(templates))].split()
+            for _ in range(rng.integers(0, 8)):  # small edits
+                j = int(rng.integers(0, len(words)))
+                op = rng.integers(0, 3)
+                if op == 0:
+                    del words[j]
+                elif op == 1:
+                    words.insert(j, str(rng.choice(VOCABULARY)))
+                else:
+                    words[j] = str(rng.choice(VOCABULARY))
+            if rng.random() < 0.3:
+                words.append(f"call {rng.integers(200, 999)}-555-01{rng.integers(10, 99)}")
+            ads.append(" ".join(words))
+        elif kind < 8 and ads:
+            ads.append(ads[int(rng.integers(0, len(ads)))])  # re-post
+        elif kind == 8:
+            ads.append(" ".join(rng.choice(VOCABULARY, size=int(rng.integers(0, 12)))))
+        else:
+            ads.append(rng.choice(["", None, "587-555-0150", "call 587-555-0151 ok", "hi",
+                                   "Jolie fille très câline 🌹 à Montréal, appelle-moi " * 2]))
+    return ads
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [{}, {"link_contacts": False}, {"threshold": 0.2}, {"threshold": 0.8}, {"threshold": 1.0},
+     {"num_perm": 32, "shingle_size": 1}, {"num_perm": 128, "shingle_size": 5, "seed": 3},
+     {"min_tokens": 2}],
+)
+def test_groups_equal_the_reference_implementation(kwargs):
+    texts = _mixed_ads(400, seed=len(kwargs))
+    assert np.array_equal(group_ads(texts, **kwargs), _reference_groups(texts, **kwargs))
+
+
+def test_groups_equal_the_reference_with_jobs_chunks_and_blocks(monkeypatch):
+    # Small chunks and blocks: texts re-posted across chunks, LSH bands in several threads.
+    import classifier.text._grouping as grouping
+
+    monkeypatch.setattr(grouping, "_CHUNK_SIZE", 97)
+    monkeypatch.setattr(grouping, "_WORDS_BLOCK", 31)
+    monkeypatch.setattr(grouping, "_MINHASH_BLOCK", 7)
+    texts = _mixed_ads(600, seed=21)
+    assert np.array_equal(group_ads(texts, n_jobs=2), _reference_groups(texts))
+
+
+def test_band_key_collisions_fall_back_to_an_exact_sort(monkeypatch):
+    # With a zero multiplier a band's key is its last value only: rows that differ elsewhere
+    # collide, and the buckets must still be sets of equal rows.
+    import classifier.text._grouping as grouping
+
+    texts = _mixed_ads(400, seed=22)
+    expected = _reference_groups(texts, threshold=0.3)
+    monkeypatch.setattr(grouping, "_BAND_MULTIPLIER", 0)
+    assert np.array_equal(group_ads(texts, threshold=0.3), expected)
+
+
+def test_words_are_found_and_hashed_like_the_regex_and_zlib():
+    from classifier.text._grouping import _Words
+
+    rng = np.random.default_rng(23)
+    alphabet = list("abcxyz_019 \n\t.,-'") + ["é", "ß", "東", "🌹", "\u0301", "\udc80", "٣"]
+    texts = ["".join(rng.choice(alphabet, size=int(rng.integers(0, 90)))) for _ in range(500)]
+    texts += ["a" * 64, "b" * 65, "c" * 200 + " d", "é" * 70, "", " ", "x"]
+    for block in (texts, [t for t in texts if t.isascii()]):
+        words = _Words.of(block)
+        for t, text in enumerate(block):
+            expected = re.findall(r"\w+", text)
+            first, count = words.first[t], words.count[t]
+            assert count == len(expected)
+            assert words.hashes[first : first + count].tolist() == [
+                zlib.crc32(w.encode()) for w in expected
+            ]
+            key = words.keys[words.key_start[t] : words.key_stop[t]]
+            assert key == " ".join(expected).encode()
+
+
+@pytest.mark.parametrize("link_contacts", [True, False])
+def test_chainbreaker_groups_equal_the_reference(chainbreaker, link_contacts):
+    texts, groups = chainbreaker
+    if not link_contacts:
+        groups = group_ads(texts, link_contacts=False)
+    assert np.array_equal(groups, _reference_groups(texts, link_contacts=link_contacts))
