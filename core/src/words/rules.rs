@@ -22,14 +22,14 @@ pub fn normalize_words(text: Vec<u8>, number_words: bool, lex: &Lexicon) -> Vec<
     } else {
         text
     };
-    // The class views serve each step until one changes the text.
+    // The class views serve each step until one changes the text; padding, the last of them,
+    // reads the text itself (a new view after repeats would cost more than its own scan).
     let mut views = Views::new(&text);
-    let steps: [Step<'_>; 5] = [
+    let steps: [Step<'_>; 4] = [
         &|t, v| spaced_letters(t, v, lex),
         &|t, v| leet(t, v, lex),
         &|t, _| dollar_s(t),
         &|t, v| repeats(t, v, lex),
-        &|t, v| padding(t, v),
     ];
     let last = steps.len() - 1;
     for (k, step) in steps.iter().enumerate() {
@@ -40,7 +40,10 @@ pub fn normalize_words(text: Vec<u8>, number_words: bool, lex: &Lexicon) -> Vec<
             }
         }
     }
-    // Removing marks and blanks adds no control character: the view still tells.
+    if let Some(changed) = padding(&text) {
+        text = changed;
+    }
+    // Removing letters, marks and blanks adds no control character: the view still tells.
     blanks(text, views.any(CTRL))
 }
 
@@ -77,13 +80,10 @@ const ALNUM: usize = 0;
 const LETTER: usize = 1;
 /// A leet character, "013457@$".
 const LEET: usize = 2;
-const BLANK: usize = 3;
-/// A padding mark (`_PADDING_VIEW` "p").
-const PAD: usize = 4;
 /// Printable, not alphanumeric (`_REPEAT_MASK` 0x80).
-const PUNCT: usize = 5;
+const PUNCT: usize = 3;
 /// Outside " ".."~": `str.isprintable` is false.
-const CTRL: usize = 6;
+const CTRL: usize = 4;
 /// Equal to the byte before it.
 const EQUAL: usize = 7;
 
@@ -101,12 +101,6 @@ const CLASSES: [u8; 256] = {
         }
         if matches!(b, b'0' | b'1' | b'3' | b'4' | b'5' | b'7' | b'@' | b'$') {
             f |= 1 << LEET;
-        }
-        if b == b' ' {
-            f |= 1 << BLANK;
-        }
-        if matches!(b, b'.' | b'*' | b'|' | b'~' | b'!' | b'?' | b'_' | b'-') {
-            f |= 1 << PAD;
         }
         if b >= 33 && b <= 126 && !b.is_ascii_alphanumeric() {
             f |= 1 << PUNCT;
@@ -131,10 +125,29 @@ fn transpose8(mut x: u64) -> u64 {
     x ^ t ^ (t << 28)
 }
 
+/// Transposes an 8x8 byte matrix held as eight words: byte `k` of word `g` becomes byte `g`
+/// of word `k`.
+fn transpose_bytes(m: &mut [u64; 8]) {
+    for (shift, mask) in [
+        (32u32, 0x0000_0000_FFFF_FFFFu64),
+        (16, 0x0000_FFFF_0000_FFFF),
+        (8, 0x00FF_00FF_00FF_00FF),
+    ] {
+        let step = (shift / 8) as usize;
+        for i in (0..8).step_by(2 * step) {
+            for j in i..i + step {
+                let (a, b) = (m[j], m[j + step]);
+                m[j] = (a & mask) | ((b & mask) << shift);
+                m[j + step] = ((a >> shift) & mask) | (b & !mask);
+            }
+        }
+    }
+}
+
 /// Bit views of the text, one bit per byte and 64 to a word for each class: they stand in for
 /// Python's `bytes.translate` views, and their `bytes.find` triggers become bit operations.
-/// One pass fills all of them: a table gives each byte its classes, and a bit transpose turns
-/// eight bytes of classes into a byte of each class.
+/// One pass fills all of them: a table gives each byte its classes, and bit and byte transposes
+/// turn 64 bytes of classes into a word of each class.
 struct Views(Vec<[u64; 8]>);
 
 impl Views {
@@ -142,30 +155,46 @@ impl Views {
         let mut words = Vec::with_capacity(text.len() / 64 + 1);
         let mut before: Option<u8> = None;
         for chunk in text.chunks(64) {
-            let mut flags = [0u8; 64];
-            for (f, &c) in flags.iter_mut().zip(chunk) {
-                *f = CLASSES[c as usize];
-            }
-            for (f, pair) in flags[1..].iter_mut().zip(chunk.windows(2)) {
-                *f |= ((pair[0] == pair[1]) as u8) << EQUAL;
-            }
-            if before.is_some() && before == chunk.first().copied() {
-                flags[0] |= 1 << EQUAL;
-            }
+            words.push(Views::chunk(chunk, before));
             before = chunk.last().copied();
-            let mut word = [0u64; 8];
-            for (g, group) in flags.chunks_exact(8).enumerate() {
-                let mut bytes = [0u8; 8];
-                bytes.copy_from_slice(group);
-                // Byte `k` of the transposed group: the class `k` bits of its eight bytes.
-                let t = transpose8(u64::from_le_bytes(bytes));
-                for (k, w) in word.iter_mut().enumerate() {
-                    *w |= ((t >> (8 * k)) & 0xff) << (8 * g);
-                }
-            }
-            words.push(word);
         }
         Views(words)
+    }
+
+    /// The class words of up to 64 bytes; `before` is the byte before them.
+    fn chunk(chunk: &[u8], before: Option<u8>) -> [u64; 8] {
+        const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
+        let mut t = [0u64; 8];
+        let mut last = before.map_or(0, u64::from);
+        for (g, slot) in t.iter_mut().enumerate() {
+            let group = chunk.get(8 * g..).unwrap_or_default();
+            if group.is_empty() {
+                break;
+            }
+            let mut bytes = [0u8; 8];
+            for (b, &c) in bytes.iter_mut().zip(group) {
+                *b = c;
+            }
+            let len = group.len().min(8);
+            let x = u64::from_le_bytes(bytes);
+            let classes = u64::from_le_bytes(bytes.map(|c| CLASSES[c as usize]));
+            // Bytes equal to the one before: the zero bytes of `x ^ (x << 8 | last)`, found
+            // without carries between bytes (0x80 in each).
+            let z = x ^ ((x << 8) | last);
+            let mut equal = !((((z & LOW7) + LOW7) | z) | LOW7);
+            if g == 0 && before.is_none() {
+                equal &= !0x80;
+            }
+            let mut flags = classes | equal;
+            if len < 8 {
+                flags &= (1u64 << (8 * len)) - 1; // padding bytes have no class
+            }
+            // Byte `k` of the transposed group: the class `k` bits of its eight bytes.
+            *slot = transpose8(flags);
+            last = x >> 56;
+        }
+        transpose_bytes(&mut t);
+        t
     }
 
     /// Word `w` of class `k`; zero past the end.
@@ -298,11 +327,12 @@ fn number_words_step(text: Vec<u8>) -> Vec<u8> {
 /// (alphanumeric "a", anything else ".") are three isolated alphanumeric characters, two or
 /// three apart; a trigger found at `p` in the padded view has its first character at `p`.
 fn spaced_letters(text: &[u8], v: &Views, lex: &Lexicon) -> Option<Vec<u8>> {
-    let isolated = |w: usize| v.get(ALNUM, w) & !v.prev(ALNUM, w) & !v.next(ALNUM, w, 1);
+    let isolated: Vec<u64> = (0..=v.0.len())
+        .map(|w| v.get(ALNUM, w) & !v.prev(ALNUM, w) & !v.next(ALNUM, w, 1))
+        .collect();
+    let iso = |w: usize| isolated.get(w).copied().unwrap_or(0);
     let trigger = |gap: u32| {
-        move |w: usize| {
-            isolated(w) & Views::ahead(isolated, w, gap) & Views::ahead(isolated, w, 2 * gap)
-        }
+        move |w: usize| iso(w) & Views::ahead(iso, w, gap) & Views::ahead(iso, w, 2 * gap)
     };
     if v.find(0, trigger(2)).is_none() && v.find(0, trigger(3)).is_none() {
         return None;
@@ -665,10 +695,15 @@ fn unelongate(word: &[u8], lex: &Lexicon) -> Vec<u8> {
 
 /// `_padding`: a padding mark between blanks is dropped with the blank after it (" p " in
 /// the padding view).
-fn padding(text: &[u8], v: &Views) -> Option<Vec<u8>> {
-    let hits = |w: usize| v.get(BLANK, w) & v.next(PAD, w, 1) & v.next(BLANK, w, 2);
-    let first = v.find(0, hits)?;
+fn padding(text: &[u8]) -> Option<Vec<u8>> {
     let n = text.len();
+    let is_pad = |c: u8| matches!(c, b'.' | b'*' | b'|' | b'~' | b'!' | b'?' | b'_' | b'-');
+    let find = |from: usize| -> Option<usize> {
+        memchr::memchr_iter(b' ', text.get(from..)?)
+            .map(|i| i + from)
+            .find(|&i| i + 2 < n && is_pad(text[i + 1]) && text[i + 2] == b' ')
+    };
+    let first = find(0)?;
     let mut out = Vec::with_capacity(n);
     let mut last = 0;
     let mut pos = Some(first);
@@ -677,7 +712,7 @@ fn padding(text: &[u8], v: &Views) -> Option<Vec<u8>> {
             out.extend_from_slice(&text[last..p + 1]);
         }
         last = p + 3; // the mark and the blank after it
-        pos = v.find(p + 2, hits);
+        pos = find(p + 2);
     }
     if last < n {
         out.extend_from_slice(&text[last..]);
