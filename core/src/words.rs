@@ -101,6 +101,39 @@ fn replace_spans(text: &[u8], spans: &[SpanRef<'_>]) -> Option<Vec<u8>> {
     Some(out)
 }
 
+/// The new text of an edit of the `runs` branch, borrowed where it can be.
+enum New<'a> {
+    /// A contact token, between blanks.
+    Token(&'a str),
+    /// A folded run.
+    Folded(&'a str),
+    /// A part of a run folded by Python.
+    Owned(String),
+}
+
+impl New<'_> {
+    fn write(&self, out: &mut Vec<u8>) {
+        match self {
+            New::Token(t) => {
+                out.push(b' ');
+                out.extend_from_slice(t.as_bytes());
+                out.push(b' ');
+            }
+            New::Folded(f) => out.extend_from_slice(f.as_bytes()),
+            New::Owned(f) => out.extend_from_slice(f.as_bytes()),
+        }
+    }
+
+    /// The text, for ties in the sort (Python sorts the tuples, text last).
+    fn bytes(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        self.write(&mut out);
+        out
+    }
+}
+
+type RunEdit<'a> = (usize, usize, New<'a>);
+
 /// The `runs` branch of `_normalized`: tokens between blanks for the spans, folded text for
 /// the runs (`_fold_edits`), edits applied (`_apply_edits`), lower-cased.
 fn fold_text(
@@ -109,56 +142,74 @@ fn fold_text(
     spans: &[SpanRef<'_>],
     fold: &mut dyn FnMut(&str) -> Option<String>,
 ) -> Option<Vec<u8>> {
-    // Byte offset of each code point, and of the end.
-    let bytes: Vec<usize> = text
-        .char_indices()
-        .map(|(i, _)| i)
-        .chain(std::iter::once(text.len()))
-        .collect();
-    let n = bytes.len() - 1;
-    let mut edits: Vec<(usize, usize, Vec<u8>)> = Vec::with_capacity(spans.len() + runs.len());
-    for &(start, end, token) in spans {
-        let mut new = Vec::with_capacity(token.len() + 2);
-        new.push(b' ');
-        new.extend_from_slice(token.as_bytes());
-        new.push(b' ');
-        edits.push((start, end, new));
-    }
-    fold_edits(text, &bytes, runs, spans, fold, &mut edits)?;
-    edits.sort();
+    let mut edits: Vec<RunEdit<'_>> = Vec::with_capacity(spans.len() + runs.len());
+    edits.extend(spans.iter().map(|&(s, e, t)| (s, e, New::Token(t))));
+    fold_edits(text, runs, spans, fold, &mut edits)?;
+    edits.sort_by(|a, b| {
+        (a.0, a.1)
+            .cmp(&(b.0, b.1))
+            .then_with(|| a.2.bytes().cmp(&b.2.bytes()))
+    });
+    // Code-point offsets to byte offsets: a cursor walks the text once (edits are sorted).
+    let mut cursor = (0usize, 0usize); // (code point, byte)
+    let mut to_byte = |cp: usize| -> Option<usize> {
+        if cp < cursor.0 {
+            return None;
+        }
+        let rest = text.get(cursor.1..)?;
+        let skip = cp - cursor.0;
+        let byte = if skip == 0 {
+            cursor.1
+        } else {
+            cursor.1 + rest.char_indices().nth(skip).map_or(rest.len(), |(b, _)| b)
+        };
+        if skip > 0 && byte == text.len() && rest.chars().count() < skip {
+            return None; // past the end of the text
+        }
+        cursor = (cp, byte);
+        Some(byte)
+    };
     let mut out = Vec::with_capacity(text.len() + 16);
-    let mut pos = 0;
+    let (mut pos, mut pos_byte) = (0usize, 0usize);
     for (start, end, new) in &edits {
         if *start < pos {
             continue; // a run found twice
         }
-        if end < start || *end > n {
+        if end < start {
             return None;
         }
-        out.extend_from_slice(text.get(bytes[pos]..bytes[*start])?.as_bytes());
-        out.extend_from_slice(new);
+        let start_byte = to_byte(*start)?;
+        out.extend_from_slice(text.get(pos_byte..start_byte)?.as_bytes());
+        new.write(&mut out);
         pos = *end;
+        pos_byte = to_byte(*end)?;
     }
-    out.extend_from_slice(text.get(bytes[pos]..)?.as_bytes());
+    out.extend_from_slice(text.get(pos_byte..)?.as_bytes());
     out.make_ascii_lowercase();
     Some(out)
 }
 
 /// `_fold_edits`: the runs, or the parts of them that no contact span covers.
-fn fold_edits(
+fn fold_edits<'a>(
     text: &str,
-    bytes: &[usize],
-    runs: &[RunRef<'_>],
+    runs: &[RunRef<'a>],
     spans: &[SpanRef<'_>],
     fold: &mut dyn FnMut(&str) -> Option<String>,
-    edits: &mut Vec<(usize, usize, Vec<u8>)>,
+    edits: &mut Vec<RunEdit<'a>>,
 ) -> Option<()> {
-    let n = bytes.len() - 1;
-    let mut part = |from: usize, to: usize| -> Option<Vec<u8>> {
-        if from > to || to > n {
+    // A part of a run, folded by `fold` (rare: a contact span cuts the run).
+    let mut part = |from: usize, to: usize| -> Option<New<'a>> {
+        if from > to {
             return None;
         }
-        Some(fold(text.get(bytes[from]..bytes[to])?)?.into_bytes())
+        let mut bytes = text.char_indices().map(|(b, _)| b).chain([text.len()]);
+        let start = bytes.nth(from)?;
+        let end = if to == from {
+            start
+        } else {
+            bytes.nth(to - from - 1)?
+        };
+        Some(New::Owned(fold(text.get(start..end)?)?))
     };
     let mut k = 0; // runs and spans are sorted: skip the spans that end before the run
     for &(start, end, folded) in runs {
@@ -166,7 +217,7 @@ fn fold_edits(
             k += 1;
         }
         if k == spans.len() || spans[k].0 >= end {
-            edits.push((start, end, folded.as_bytes().to_vec()));
+            edits.push((start, end, New::Folded(folded)));
             continue;
         }
         let mut pos = start;
