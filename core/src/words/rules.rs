@@ -698,10 +698,27 @@ fn unelongate(word: &[u8], lex: &Lexicon) -> Vec<u8> {
 fn padding(text: &[u8]) -> Option<Vec<u8>> {
     let n = text.len();
     let is_pad = |c: u8| matches!(c, b'.' | b'*' | b'|' | b'~' | b'!' | b'?' | b'_' | b'-');
+    // Blank, any byte, blank: candidates from a bit view of the blanks.
+    let blanks = blank_bits(text);
+    let pair = |w: usize| {
+        let at = |w: usize| blanks.get(w).copied().unwrap_or(0);
+        at(w) & Views::ahead(at, w, 2)
+    };
     let find = |from: usize| -> Option<usize> {
-        memchr::memchr_iter(b' ', text.get(from..)?)
-            .map(|i| i + from)
-            .find(|&i| i + 2 < n && is_pad(text[i + 1]) && text[i + 2] == b' ')
+        let mut w = from / 64;
+        let mut word = pair(w) & (u64::MAX << (from % 64));
+        while w < blanks.len() {
+            while word != 0 {
+                let i = w * 64 + word.trailing_zeros() as usize;
+                if i + 2 < n && is_pad(text[i + 1]) {
+                    return Some(i);
+                }
+                word &= word - 1;
+            }
+            w += 1;
+            word = pair(w);
+        }
+        None
     };
     let first = find(0)?;
     let mut out = Vec::with_capacity(n);
@@ -718,6 +735,29 @@ fn padding(text: &[u8]) -> Option<Vec<u8>> {
         out.extend_from_slice(&text[last..]);
     }
     Some(out)
+}
+
+/// One bit per blank, 64 to a word: eight bytes at a time, the zero bytes of `x ^ "        "`
+/// (found without carries between bytes) packed to bits by a multiplication.
+fn blank_bits(text: &[u8]) -> Vec<u64> {
+    const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
+    let mut words = vec![0u64; text.len().div_ceil(64)];
+    for (g, group) in text.chunks(8).enumerate() {
+        let mut bytes = [0u8; 8];
+        for (b, &c) in bytes.iter_mut().zip(group) {
+            *b = c;
+        }
+        let z = u64::from_le_bytes(bytes) ^ 0x2020_2020_2020_2020;
+        let mut zero = !((((z & LOW7) + LOW7) | z) | LOW7) >> 7; // 0x01 in each blank
+        if group.len() < 8 {
+            zero &= (1u64 << (8 * group.len())) - 1;
+        }
+        let bits = zero.wrapping_mul(0x0102_0408_1020_4080) >> 56;
+        if let Some(w) = words.get_mut(g / 8) {
+            *w |= bits << (8 * (g % 8));
+        }
+    }
+    words
 }
 
 /// Python's `str.isspace` on ASCII.
