@@ -36,6 +36,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from classifier import _core
 from classifier.text._contacts import (
     _analyse,
     _Analysis,
@@ -98,6 +99,10 @@ def normalize_and_extract(text: str) -> tuple[str, list[str]]:
 
 
 def _normalized(found: _Analysis) -> str:
+    if _core.CORE is not None:  # the compiled port; None where it declines
+        result = _core.CORE.normalized(*found)
+        if result is not None:
+            return result
     if not found.runs:
         folded = _replace_spans(found.skeleton, found.spans)
     else:
