@@ -28,7 +28,7 @@ from classifier.features._names import CONTEXT_BLOCK
 from classifier.features._ngrams import TfidfBlock, TfidfSettings
 from classifier.features._rules import _rules, rule_names, rule_rows
 from classifier.features._wordtext import WordText
-from classifier.text._normalize import mask_and_lower, normalize_text
+from classifier.text._normalize import mask_and_lower, normalize_texts
 
 
 class _TextTransformer(TransformerMixin, BaseEstimator):
@@ -65,7 +65,7 @@ class TextNormalizer(_TextTransformer):
 
     def transform(self, X: Iterable[str]) -> list[str]:
         """One normalised text per input document."""
-        return [normalize_text(x) for x in self._texts(X)]
+        return normalize_texts(self._texts(X))
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:  # noqa: ARG002
         """One output "feature", the normalised text."""

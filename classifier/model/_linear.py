@@ -120,11 +120,11 @@ class LinearModel:
     calibration: dict | None = None
 
     def normalize(self, texts: Sequence[str]) -> list[str]:
-        from classifier.text._normalize import mask_and_lower, normalize_text
+        from classifier.text._normalize import mask_and_lower, normalize_texts
 
         if self.normalizer == "mask":
             return mask_and_lower(texts)
-        return [normalize_text(text) for text in texts]
+        return normalize_texts(texts)
 
     def features(self, texts: Sequence[str]) -> Rows:
         """Feature rows of raw texts (the pipeline's union of blocks, on normalised text)."""

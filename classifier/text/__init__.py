@@ -19,7 +19,7 @@ __getattr__, __dir__, __all__ = _lazy.attach(
             "duplicate_stats",
             "group_ads",
         ],
-        "_normalize": ["STEPS", "normalize_and_extract", "normalize_text"],
+        "_normalize": ["STEPS", "normalize_and_extract", "normalize_text", "normalize_texts"],
         "_transformer": ["TextNormalizer"],
         "_tokens": [
             "EMAIL_TOKEN",

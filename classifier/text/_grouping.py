@@ -64,7 +64,7 @@ from joblib import Parallel, delayed, effective_n_jobs
 from scipy.sparse import coo_array
 from scipy.sparse.csgraph import connected_components
 
-from classifier.text._normalize import normalize_and_extract, normalize_text
+from classifier.text._normalize import normalize_texts
 from classifier.text._tokens import (
     EMAIL_TOKEN,
     HANDLE_TOKEN,
@@ -496,16 +496,15 @@ def _sketch(
     normalized: list[str] = []
     contact_rows: list[int] = []
     contact_keys: list[str] = []
-    for i, text in enumerate(texts):
-        if link_contacts:
-            text, contacts = normalize_and_extract(text)  # one analysis for both
+    if link_contacts:
+        for i, (text, contacts) in enumerate(normalize_texts(texts, contacts=True)):
+            normalized.append(text)  # one analysis for both
             for contact in contacts:
                 if contact.startswith(_LINK_KINDS):
                     contact_rows.append(i)
                     contact_keys.append(contact)
-        else:
-            text = normalize_text(text)
-        normalized.append(text)
+    else:
+        normalized = normalize_texts(texts)
 
     long_index: dict[bytes, int] = {}
     short_index: dict[bytes, int] = {}

@@ -98,6 +98,21 @@ def normalize_and_extract(text: str) -> tuple[str, list[str]]:
     return _normalized(found), _contact_keys(found)
 
 
+def normalize_texts(texts: Iterable[str], contacts: bool = False) -> list:
+    """``[normalize_text(t) for t in texts]`` (with ``contacts``: ``[normalize_and_extract(t)
+    ...]``), by the compiled core for the whole batch where it is installed: it analyses and
+    folds each text in one call, with no Python objects in between. The texts it declines
+    (mojibake, lone surrogates) take the Python path."""
+    texts = texts if isinstance(texts, list) else list(texts)
+    one = normalize_and_extract if contacts else normalize_text
+    if _core.CORE is None:
+        return [one(text) for text in texts]
+    done = _core.CORE.normalize_texts(texts, contacts)
+    if contacts:
+        done = [None if d is None else (d[0], d[1]) for d in done]
+    return [one(text) if d is None else d for d, text in zip(done, texts, strict=True)]
+
+
 def _normalized(found: _Analysis) -> str:
     if _core.CORE is not None:  # the compiled port; None where it declines
         result = _core.CORE.normalized(*found)

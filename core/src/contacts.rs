@@ -922,7 +922,6 @@ pub(crate) struct Decline;
 /// non-ASCII characters missing from the cache (`_fold._fold_run`) and numbers outside North
 /// America (`_contacts._international_phones`, which uses `phonenumbers`). Everything else
 /// runs in Rust.
-#[allow(dead_code)] // called by `words` (turning an analysis into normalised text)
 pub fn analyse(py: Python<'_>, text: &str) -> Option<Analysis> {
     let found = analyse_borrowed(py, text)?;
     Some(Analysis {

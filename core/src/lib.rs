@@ -5,12 +5,12 @@
 
 use pyo3::prelude::*;
 
-#[allow(dead_code)]
 mod analysis;
 mod contacts;
 mod fold;
 mod indicators;
 mod ngrams;
+mod normalize;
 mod words;
 
 #[pymodule]
@@ -21,5 +21,6 @@ fn classifier_core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     words::register(m)?;
     indicators::register(m)?;
     ngrams::register(m)?;
+    normalize::register(m)?;
     Ok(())
 }

@@ -29,7 +29,6 @@ type RunRef<'a> = (usize, usize, &'a str);
 
 /// `_normalized(found)` of an analysis done in Rust. `fold` stands for Python's `_fold`,
 /// called on the rare part of a run that a contact span cuts (`None` declines).
-#[allow(dead_code)] // the batch path (analyse -> normalized in Rust) calls it
 pub fn normalized(
     a: &Analysis,
     lex: &Lexicon,
@@ -238,7 +237,7 @@ fn fold_edits<'a>(
 /// Python's `classifier.text._fold._fold`, for the parts of runs cut by a contact.
 static PY_FOLD: GILOnceCell<Py<PyAny>> = GILOnceCell::new();
 
-fn py_fold(py: Python<'_>, s: &str) -> Option<String> {
+pub fn py_fold(py: Python<'_>, s: &str) -> Option<String> {
     let f = PY_FOLD
         .get_or_try_init(py, || -> PyResult<Py<PyAny>> {
             Ok(py

@@ -57,10 +57,12 @@ def test_with_a_token_every_path_but_healthz_needs_it(start, saved_model_dir, tm
 
 
 def test_sigterm_lets_an_in_flight_request_finish(start, saved_model_dir, ads):
-    server = start(saved_model_dir)
-    # Enough ads to keep the server busy for a while after the signal.
-    texts = (ads["text"] + " ") * 40
-    body = {"ads": [{"id": i, "text": texts[i % len(texts)]} for i in range(1000)]}
+    # Enough distinct ads to keep the server busy for seconds after the signal, even on the
+    # compiled core.
+    n = 20_000
+    server = start(saved_model_dir, "--max-ads", str(n), "--max-body-bytes", str(2**28))
+    texts = (ads["text"] + " ") * 20
+    body = {"ads": [{"id": i, "text": f"{texts[i % len(texts)]} {i}"} for i in range(n)]}
     answer: dict = {}
 
     def request() -> None:
@@ -76,7 +78,7 @@ def test_sigterm_lets_an_in_flight_request_finish(start, saved_model_dir, ads):
     thread.join(60)
     assert answer["done"] > signalled
     assert answer["response"].status_code == 200
-    assert len(answer["response"].json()["results"]) == 1000
+    assert len(answer["response"].json()["results"]) == n
     assert code == 0
     assert "Traceback" not in server.log.read_text()
     with pytest.raises(httpx.TransportError):  # and it no longer listens

@@ -1,0 +1,67 @@
+//! `normalize_text` for a batch: the analysis (`contacts`) and the word rules (`words`) chained
+//! in Rust, with no Python objects built per ad in between.
+
+use pyo3::prelude::*;
+use pyo3::types::{PyList, PyString};
+
+use crate::{contacts, words};
+
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(normalize_texts, m)?)?;
+    Ok(())
+}
+
+/// Normalised text and, if asked, the sorted unique contact keys of one text; `None` where the
+/// Python path must run (a `str` with lone surrogates, mojibake, a failed call back).
+fn one(
+    py: Python<'_>,
+    text: &Bound<'_, PyAny>,
+    lex: &words::Lexicon,
+    contacts: bool,
+) -> Option<(String, Vec<String>)> {
+    let text = text.downcast::<PyString>().ok()?.to_str().ok()?;
+    if text.is_empty() {
+        return Some((String::new(), Vec::new()));
+    }
+    let found = contacts::analyse(py, text)?;
+    let mut fold = |s: &str| words::py_fold(py, s);
+    let normalized = words::normalized(&found, lex, &mut fold)?;
+    let mut keys = Vec::new();
+    if contacts {
+        // Python: sorted({key for *_, key in spans if key}); UTF-8 byte order is code-point order.
+        keys = found
+            .spans
+            .into_iter()
+            .filter_map(|s| s.key)
+            .filter(|k| !k.is_empty())
+            .collect();
+        keys.sort_unstable();
+        keys.dedup();
+    }
+    Some((normalized, keys))
+}
+
+/// `[normalize_text(t) for t in texts]` (with `contacts`: `[normalize_and_extract(t) ...]`),
+/// `None` for each text the Python path must handle.
+#[pyfunction]
+#[pyo3(signature = (texts, contacts = false))]
+fn normalize_texts(
+    py: Python<'_>,
+    texts: &Bound<'_, PyList>,
+    contacts: bool,
+) -> PyResult<Vec<Option<PyObject>>> {
+    let lex = words::lexicon(py)?;
+    let mut out = Vec::with_capacity(texts.len());
+    for text in texts.iter() {
+        out.push(match one(py, &text, lex, contacts) {
+            None => None,
+            Some((normalized, _)) if !contacts => {
+                Some(normalized.into_pyobject(py)?.into_any().unbind())
+            }
+            Some((normalized, keys)) => {
+                Some((normalized, keys).into_pyobject(py)?.into_any().unbind())
+            }
+        });
+    }
+    Ok(out)
+}
