@@ -18,6 +18,7 @@ path for that whole lexicon or rule file.
 
 from __future__ import annotations
 
+import functools
 import re
 from re import _constants as C  # noqa: N812
 from re import _parser
@@ -134,6 +135,7 @@ def program(pattern: str) -> tuple:
     return _program(_parse(pattern), unicode_space=False)
 
 
+@functools.lru_cache(maxsize=4096)  # lexicons repeat a few classes thousands of times
 def _class_regex(data: bytes) -> str:
     bits = int.from_bytes(data, "little")
     chars = [c for c in range(128) if bits >> c & 1]

@@ -224,12 +224,24 @@ class _Matcher:
         # includes "_" so that "emoji_cherry" does not fire inside "emoji_cherry_blossom".
         trie, order = _trie_regex([(e.atoms, e.rest, None) for e in entries], _ROOT_ATOMS)
         self._trie = trie
-        # For pure-ASCII text (most ads) a small class is exact and tested faster.
-        self.ascii_scanner = re.compile(f"{_ASCII_NON_WORD}(?:{trie})(?!\\w)", re.ASCII)
         # In the scanner's order, so that the per-character regexes try entries in that order.
         self._entries = [entries[i] for i in order]
         self._namers: dict[str, tuple[re.Pattern, tuple[int, ...], list[_Entry]]] = {}
         self._cache: dict[str, int] = {_SEPARATOR_MATCH: _SEPARATOR}
+
+    @functools.cached_property
+    def ascii_scanner(self) -> re.Pattern:
+        """The scanner for pure-ASCII text (most ads): a small class is exact and tested
+        faster. Compiled when first needed: the compiled core scans without it."""
+        try:
+            return re.compile(f"{_ASCII_NON_WORD}(?:{self._trie})(?!\\w)", re.ASCII)
+        except re.error as exc:  # e.g. an inline flag such as (?i), valid only at the start
+            raise ValueError(f"the lexicon's patterns cannot be combined: {exc}") from exc
+
+    def check(self) -> re.Pattern:
+        """The Python scanner; raises ``ValueError`` if the lexicon's patterns cannot be
+        combined into one."""
+        return self.ascii_scanner
 
     @functools.cached_property
     def scanner(self) -> re.Pattern:
@@ -367,10 +379,7 @@ def _matcher(path: str | None) -> _Matcher:
         for pattern in patterns:
             for atoms, rest in _expand(pattern):
                 entries.append(_Entry(atoms, rest, column))
-    try:
-        return _Matcher(names, entries)
-    except re.error as exc:  # e.g. an inline flag such as (?i), valid only at the start
-        raise ValueError(f"the lexicon's patterns cannot be combined: {exc}") from exc
+    return _Matcher(names, entries)
 
 
 @functools.lru_cache(maxsize=8)

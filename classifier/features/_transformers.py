@@ -118,7 +118,7 @@ class IndicatorFeatures(_TextTransformer):
 
     def fit(self, X: Iterable[str], y=None) -> IndicatorFeatures:  # noqa: ARG002
         """Return self: there is nothing to learn (the lexicon is checked)."""
-        _matcher(_key(self.lexicon_path))  # fail early on a bad lexicon
+        _matcher(_key(self.lexicon_path)).check()  # fail early on a bad lexicon
         return self
 
     def transform(self, X: Iterable[str]) -> sp.csr_matrix:
