@@ -12,7 +12,7 @@ Five lines from data to scores::
     classifier.score_texts(model, ["New in town, young and sweet, call now"])
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 import lazy_loader as _lazy  # noqa: E402
 
