@@ -15,6 +15,8 @@ Public interface (other modules code against it):
 - :func:`mask_contacts`: masks contact data only, keeps everything else (to show ads).
 - :func:`extract_contacts`: canonical contact keys (``"phone:5875550143"``) to link ads.
 - :func:`normalize_and_extract`: both of the above from one analysis of the text.
+- :func:`normalize_texts`: either of the two for a batch, in one call to the compiled core
+  (``core/``, Rust) where it is installed; this module stays the reference it must equal.
 - :class:`~classifier.features._transformers.TextNormalizer`: the scikit-learn transformer
   around :func:`normalize_text` (kept apart: scoring imports no scikit-learn).
 
@@ -108,8 +110,6 @@ def normalize_texts(texts: Iterable[str], contacts: bool = False) -> list:
     if _core.CORE is None:
         return [one(text) for text in texts]
     done = _core.CORE.normalize_texts(texts, contacts)
-    if contacts:
-        done = [None if d is None else (d[0], d[1]) for d in done]
     return [one(text) if d is None else d for d, text in zip(done, texts, strict=True)]
 
 
