@@ -410,23 +410,6 @@ def _scan(path: str | None, text: str) -> tuple[list[int], list[int]]:
     return _matcher(path).scan(text)
 
 
-def _scan_many(path: str | None, texts: list[str]) -> tuple[np.ndarray, np.ndarray, dict[int, int]]:
-    """``_matcher(path).scan_many(texts)``, by the compiled scanner where it handles the texts
-    (the Python scanner takes the texts it declines)."""
-    matcher = _matcher(path)
-    scanner = _core_scanner(path) if _core.CORE is not None else None
-    if scanner is None:
-        return matcher.scan_many(texts)
-    texts = texts if isinstance(texts, list) else list(texts)
-    rows, columns, age_rows, ages, declined = scanner.scan_many(texts)
-    min_ages = dict(zip(age_rows.tolist(), ages.tolist(), strict=True))
-    if declined:
-        more_rows, more_columns = [rows], [columns]
-        matcher._scan_each(texts, declined, more_rows, more_columns, min_ages)
-        rows, columns = np.concatenate(more_rows), np.concatenate(more_columns)
-    return rows, columns, min_ages
-
-
 def _key(path: str | Path | None) -> str | None:
     return None if path is None else str(Path(path).resolve())
 
@@ -478,8 +461,8 @@ def find_indicators(normalized_text: str, lexicon_path: str | Path | None = None
 
 
 def _counts(key: str | None, texts: list[str], n_indicators: int) -> Rows:
-    """Match counts per indicator column, then the age columns, of each ad."""
-    rows, columns, min_ages = _scan_many(key, texts)
+    """Match counts per indicator column, then the age columns, of each ad (Python scanner)."""
+    rows, columns, min_ages = _matcher(key).scan_many(texts)
     age_stated, age_scaled, *age_flags = range(
         n_indicators, n_indicators + len(AGE_FEATURE_NAMES)
     )

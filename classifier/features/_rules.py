@@ -91,6 +91,11 @@ def _prefilter(patterns: list[str]) -> str | None:
 _PREFILTER_BATCH = 64
 
 
+def _without_emoji(text: str) -> str:
+    """Rules are phrases: emoji between their words ("new 🌹 in town") must not hide them."""
+    return _EMOJI_TOKEN.sub("", text) if "emoji_" in text else text
+
+
 @functools.cache
 def _core_rules(name: str):
     """The compiled rules of a rule file (``classifier_core.RuleSet``), or ``None`` when one of
@@ -120,11 +125,10 @@ def rule_rows(texts: list[str], rules: str = "chainbreaker_rules") -> Rows:
         texts = texts if isinstance(texts, list) else list(texts)
         dense, declined = compiled.rows(texts)
         for i in declined:
-            text = _EMOJI_TOKEN.sub("", texts[i]) if "emoji_" in texts[i] else texts[i]
+            text = _without_emoji(texts[i])
             dense[i] = [pattern.search(text) is not None for pattern in patterns]
         return Rows.from_dense(dense)
-    # Rules are phrases: emoji between their words ("new 🌹 in town") must not hide them.
-    texts = [_EMOJI_TOKEN.sub("", t) if "emoji_" in t else t for t in texts]
+    texts = [_without_emoji(t) for t in texts]
     # The prefilters pay off on batches; on a few texts (``--text``, ``explain``) they would
     # cost more start-up (pyarrow, RE2 compilation) than they save.
     prefilters = _prefilters(rules) if len(texts) >= _PREFILTER_BATCH else (None,) * len(patterns)

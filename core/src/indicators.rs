@@ -436,47 +436,6 @@ impl IndicatorScanner {
             declined,
         )
     }
-
-    /// `_Matcher.scan_many` for the texts it handles: rows and columns of every indicator
-    /// match, rows and minimum stated ages, and the indices of the declined texts.
-    #[allow(clippy::type_complexity)]
-    fn scan_many<'py>(
-        &self,
-        py: Python<'py>,
-        texts: &Bound<'py, PyList>,
-    ) -> (
-        Bound<'py, PyArray1<i64>>,
-        Bound<'py, PyArray1<i64>>,
-        Bound<'py, PyArray1<i64>>,
-        Bound<'py, PyArray1<i64>>,
-        Vec<usize>,
-    ) {
-        let (mut rows, mut columns, mut age_rows, mut ages, mut declined) =
-            (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
-        for (i, item) in texts.iter().enumerate() {
-            let scanned = match text_of(&item) {
-                Some(text) => self.scan_text(text).ok(),
-                None => None,
-            };
-            let Some((found, stated)) = scanned else {
-                declined.push(i);
-                continue;
-            };
-            rows.extend(std::iter::repeat_n(i as i64, found.len()));
-            columns.extend(found);
-            if let Some(&min) = stated.iter().min() {
-                age_rows.push(i as i64);
-                ages.push(min);
-            }
-        }
-        (
-            PyArray1::from_vec(py, rows),
-            PyArray1::from_vec(py, columns),
-            PyArray1::from_vec(py, age_rows),
-            PyArray1::from_vec(py, ages),
-            declined,
-        )
-    }
 }
 
 /// The rules of a rule file, each one regex; only whether it matches counts
