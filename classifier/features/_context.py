@@ -33,7 +33,7 @@ from pathlib import Path
 import numpy as np
 
 from classifier._errors import ModelError
-from classifier.features._csr import Rows, row_sums
+from classifier.features._csr import Rows
 from classifier.features._ngrams import TfidfBlock, TfidfSettings
 
 #: The packaged context lexicon, ``classifier/data/<name>.json``.
@@ -70,8 +70,7 @@ def context_sha256(lexicon: str = DEFAULT_LEXICON) -> str:
 def context_logit(texts: list[str], lexicon: str = DEFAULT_LEXICON) -> np.ndarray:
     """Context log-odds of normalised texts."""
     block, coef, intercept = _lexicon(lexicon)
-    X = block.transform(texts)
-    return row_sums(X.data.astype(np.float64) * coef[X.indices], X.indptr) + intercept
+    return block.transform(texts).dot(coef) + intercept
 
 
 def log_expit(x: np.ndarray) -> np.ndarray:
@@ -104,8 +103,10 @@ def gate(data: np.ndarray, indices: np.ndarray, indptr: np.ndarray, n_columns: i
     data *= scale
 
 
-def gated(X: Rows) -> Rows:
-    """:func:`gate` applied to a copy of ``X`` (float64)."""
-    out = Rows(X.data.astype(np.float64), X.indices, X.indptr, X.shape)
-    gate(out.data, out.indices, out.indptr, X.shape[1])
-    return out
+def scales(context: Rows) -> np.ndarray:
+    """Each row's ``p_ctx`` from the context block (1 where a row has none): the ``scale``
+    of ``Rows.hstack`` that gates the other blocks as :func:`gate` does."""
+    log_p = np.zeros(context.shape[0])
+    present = np.diff(context.indptr) > 0
+    log_p[present] = context.data[context.indptr[:-1][present]]
+    return np.exp(log_p)

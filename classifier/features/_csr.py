@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from classifier import _core
+
 
 @dataclass
 class Rows:
@@ -54,10 +56,22 @@ class Rows:
                    dense.shape)
 
     @classmethod
-    def hstack(cls, blocks: list[Rows]) -> Rows:
+    def hstack(cls, blocks: list[Rows], scale: np.ndarray | None = None) -> Rows:
         """Blocks side by side, as ``scipy.sparse.hstack(...).tocsr()``: each row holds the
-        entries of the first block, then of the second, ...; data in their common type."""
+        entries of the first block, then of the second, ...; data in their common type.
+
+        With ``scale`` (one float per row), every entry of each block but the last is
+        multiplied by its row's scale, in float64: the context gate (see
+        :mod:`classifier.features._context`).
+        """
         n_rows = blocks[0].shape[0]
+        shape = (n_rows, sum(block.shape[1] for block in blocks))
+        core = _core.CORE
+        if core is not None and all(_core_arrays(block) for block in blocks):
+            data, indices, indptr = core.hstack(
+                [(b.data, b.indices, b.indptr, b.shape[1]) for b in blocks],
+                None if scale is None else np.ascontiguousarray(scale, dtype=np.float64))
+            return cls(data, indices, indptr, shape)
         dtype = np.result_type(*[b.data.dtype for b in blocks])
         counts = np.zeros(n_rows, dtype=np.int64)
         for block in blocks:
@@ -77,7 +91,20 @@ class Rows:
             indices[target] = block.indices + offset
             filled += lengths
             offset += block.shape[1]
-        return cls(data, indices, indptr, (n_rows, offset))
+        if scale is not None:
+            data = data.astype(np.float64)
+            scaled = indices < offset - blocks[-1].shape[1]
+            data[scaled] *= np.repeat(np.asarray(scale, np.float64), counts)[scaled]
+        return cls(data, indices, indptr, shape)
+
+    def dot(self, weights: np.ndarray) -> np.ndarray:
+        """Each row's dot product with ``weights`` (float64), its products added one after
+        the other, as SciPy's ``csr_matvec`` does."""
+        core = _core.CORE
+        if core is not None and _core_arrays(self):
+            return core.row_dots(self.data, self.indices, self.indptr,
+                                 np.ascontiguousarray(weights, dtype=np.float64))
+        return row_sums(self.data.astype(np.float64) * weights[self.indices], self.indptr)
 
     def take(self, rows: np.ndarray) -> Rows:
         """These rows, in this order."""
@@ -94,6 +121,13 @@ class Rows:
         import scipy.sparse as sp
 
         return sp.csr_matrix((self.data, self.indices, self.indptr), shape=self.shape)
+
+
+def _core_arrays(rows: Rows) -> bool:
+    """Whether the compiled core takes these arrays as they are (its types, contiguous)."""
+    return (rows.data.dtype in (np.float32, np.float64) and rows.indices.dtype == np.int32
+            and rows.indptr.dtype == np.int64 and rows.data.flags.c_contiguous
+            and rows.indices.flags.c_contiguous and rows.indptr.flags.c_contiguous)
 
 
 def _narrow(values: np.ndarray, bound: int) -> np.ndarray:

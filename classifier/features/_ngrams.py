@@ -28,6 +28,8 @@ import numpy as np
 
 from classifier import _core
 from classifier.features._csr import Rows, row_sums
+from classifier.features._wordtext import WORD_TEXTS, word_text, word_texts
+from classifier.text._tokens import EMOJI_PREFIX, PHONE_OBF_TOKEN, PHONE_TOKEN
 
 #: scikit-learn's default ``token_pattern``: runs of two or more word characters.
 _DEFAULT_TOKEN_PATTERN = r"(?u)\b\w\w+\b"
@@ -208,10 +210,15 @@ class TfidfBlock:
     idf : ndarray or None
         Inverse document frequencies (``idf_``), in the type the vectorizer holds them.
     settings : TfidfSettings
+    index : dict of ndarray, optional
+        The word n-gram index stored with a model (built from ``terms`` when ``None``).
+    text : str, optional
+        What the block reads of each text: a name of
+        :data:`~classifier.features._wordtext.WORD_TEXTS`, or ``None`` for the text as it is.
     """
 
     def __init__(self, terms: list[str], idf: np.ndarray | None, settings: TfidfSettings,
-                 index: dict[str, np.ndarray] | None = None):
+                 index: dict[str, np.ndarray] | None = None, text: str | None = None):
         if settings.analyzer not in ANALYZERS:
             raise ValueError(f"analyzer {settings.analyzer!r} is not supported")
         if settings.norm not in ("l2", None):
@@ -221,6 +228,9 @@ class TfidfBlock:
         self.settings = settings
         self.dtype = np.dtype(settings.dtype)
         self._stored_index = index
+        if text is not None and text not in WORD_TEXTS:
+            raise ValueError(f"unknown word-block text {text!r}; known: {', '.join(WORD_TEXTS)}")
+        self.text = text
 
     def __getstate__(self) -> dict:
         # The compiled counter is rebuilt where the block is unpickled (a Dask worker).
@@ -262,21 +272,25 @@ class TfidfBlock:
             # index.ascii_words without the one-byte tokens, which the core drops itself.
             words = [(word, i) for word, i in index.words.items()
                      if word.isascii() and len(word) >= 2]
+            # The core prepares the word text itself (see word_text), from these tokens.
+            prepared = (EMOJI_PREFIX, PHONE_OBF_TOKEN, PHONE_TOKEN) if self.text else None
             try:
                 counter = core.NgramCounter(words, index.n_words, index.sorted_keys,
                                             index.sorted_children, index.columns,
                                             len(self.terms), lo, hi, self.settings.lowercase,
-                                            self.dtype == np.float32)
+                                            self.dtype == np.float32, prepared)
             except (ValueError, OverflowError):  # an index beyond the core's integers
                 counter = None
             cached = self.__dict__["_core_cache"] = (core, counter)
         return cached[1]
 
     def transform(self, documents: Iterable[str]) -> Rows:
-        """TF-IDF rows of ``documents``."""
+        """TF-IDF rows of ``documents`` (prepared as :attr:`text` says)."""
         counter = self._core_counter()
         if counter is not None:
             return self.weigh(self._count_core(counter, documents))
+        if self.text is not None:
+            documents = map(word_text, documents)
         rows: list[np.ndarray] = []
         cols: list[np.ndarray] = []
         n_docs = 0
@@ -349,7 +363,8 @@ class TfidfBlock:
                           ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The core's CSR counts of ``chunk`` with the rows of the ``declined`` documents
         (empty there) counted by :meth:`_count_words`."""
-        row, col = self._count_words([chunk[i] for i in declined])
+        documents = [chunk[i] for i in declined]
+        row, col = self._count_words(word_texts(documents, self.text))
         rows = np.concatenate([np.repeat(np.arange(len(chunk), dtype=np.int64), np.diff(indptr)),
                                np.asarray(declined, dtype=np.int64)[row]])
         cols = np.concatenate([indices.astype(np.int64), col])

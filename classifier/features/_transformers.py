@@ -194,13 +194,14 @@ def tfidf_block(vectorizer: TfidfVectorizer) -> TfidfBlock | None:
     if settings is None:
         return None
     idf = vectorizer.idf_ if vectorizer.use_idf else None
+    text = vectorizer.preprocessor.name if vectorizer.preprocessor is not None else None
     cached = _BLOCKS.get(vectorizer)
     # The vocabulary is compared by identity: refitting replaces the dictionary.
     if (cached is None or cached[0] is not vectorizer.vocabulary_ or cached[1] is not idf
-            or cached[2].settings != settings):
+            or cached[2].settings != settings or cached[2].text != text):
         vocabulary = vectorizer.vocabulary_
         terms = sorted(vocabulary, key=vocabulary.__getitem__)
-        block = TfidfBlock(terms, idf, settings)
+        block = TfidfBlock(terms, idf, settings, text=text)
         block.__dict__["vocabulary"] = vocabulary  # the same mapping: no need to rebuild it
         cached = _BLOCKS[vectorizer] = (vocabulary, idf, block)
     return cached[2]
@@ -242,9 +243,8 @@ class WordTfidfVectorizer(TfidfVectorizer):
         block = tfidf_block(self)
         if block is None:
             return super().transform(raw_documents)
+        # The block prepares the documents as the preprocessor (a WordText) would.
         documents = (doc if isinstance(doc, str) else self.decode(doc) for doc in raw_documents)
-        if self.preprocessor is not None:  # a WordText (see tfidf_settings)
-            documents = map(self.preprocessor, documents)
         X = block.transform(documents)
         if X.shape[0] == 0 and self.norm is not None:  # as scikit-learn's normalize does
             raise ValueError("Found array with 0 sample(s) (shape=(0, ...)) while a minimum "

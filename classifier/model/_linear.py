@@ -15,7 +15,7 @@ from functools import cached_property
 
 import numpy as np
 
-from classifier.features._csr import Rows, expit, row_sums
+from classifier.features._csr import Rows, expit
 from classifier.features._names import (
     CLASSIFIER_STEP,
     CONTEXT_BLOCK,
@@ -58,13 +58,12 @@ class Block:
 
     @cached_property
     def tfidf(self) -> TfidfBlock:
-        return TfidfBlock(self.terms, self.idf, tfidf_settings_of(self.params), self.index)
+        return TfidfBlock(self.terms, self.idf, tfidf_settings_of(self.params), self.index,
+                          self.params.get(WORD_TEXT_PARAM))
 
     def transform(self, texts: list[str]) -> Rows:
         if self.kind == "tfidf":
-            from classifier.features._wordtext import word_texts
-
-            return self.tfidf.transform(word_texts(texts, self.params.get(WORD_TEXT_PARAM)))
+            return self.tfidf.transform(texts)
         if self.kind == "indicators":
             from classifier.features._indicators import indicator_rows
 
@@ -129,12 +128,12 @@ class LinearModel:
     def features(self, texts: Sequence[str]) -> Rows:
         """Feature rows of raw texts (the pipeline's union of blocks, on normalised text)."""
         normalized = self.normalize(texts)
-        X = Rows.hstack([block.transform(normalized) for block in self.blocks])
-        if self.gated:
-            from classifier.features._context import gated
+        blocks = [block.transform(normalized) for block in self.blocks]
+        if not self.gated:
+            return Rows.hstack(blocks)
+        from classifier.features._context import scales
 
-            X = gated(X)
-        return X
+        return Rows.hstack(blocks, scales(blocks[-1]))
 
     @property
     def gated(self) -> bool:
@@ -143,8 +142,7 @@ class LinearModel:
 
     def decision(self, X: Rows) -> np.ndarray:
         """Log-odds of the linear model: ``X @ coef + intercept``, summed as SciPy does."""
-        products = X.data.astype(np.float64) * self.coef[X.indices]
-        return row_sums(products, X.indptr) + self.intercept
+        return X.dot(self.coef) + self.intercept
 
     def scores(self, X: Rows) -> np.ndarray:
         """Positive-class probabilities (the pipeline's ``predict_proba(...)[:, 1]``)."""

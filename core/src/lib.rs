@@ -7,6 +7,7 @@ use pyo3::prelude::*;
 
 mod analysis;
 mod contacts;
+mod csr;
 mod fold;
 mod indicators;
 mod ngrams;
@@ -21,6 +22,7 @@ fn classifier_core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     words::register(m)?;
     indicators::register(m)?;
     ngrams::register(m)?;
+    csr::register(m)?;
     normalize::register(m)?;
     Ok(())
 }

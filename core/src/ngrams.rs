@@ -17,6 +17,8 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyList, PyString};
 
+use crate::csr::row_ranges;
+
 /// Word id of a token that no vocabulary n-gram holds (`_UNKNOWN` of the reference).
 const UNKNOWN: i64 = -1;
 /// Documents this long or longer are declined: shorter ones hold fewer than 2^24 tokens, so
@@ -312,7 +314,22 @@ struct NgramCounter {
     lowercase: bool,
     /// Whether the counts are float32 (else float64): the block's dtype.
     float32: bool,
+    /// The word block's preparation of its text (`_wordtext.word_text`), if it reads one.
+    word_text: Option<WordText>,
 }
+
+/// `_wordtext.word_text` on tokens: tokens that start with the emoji prefix are left out, an
+/// obscured phone token reads as a plain one. A token that holds the obscured phone token
+/// within it (which `str.replace` would rewrite in part) declines its document.
+struct WordText {
+    emoji_prefix: Vec<u8>,
+    obscured_phone: Vec<u8>,
+    /// The entry of the plain phone token.
+    phone: Entry,
+}
+
+/// A document the counter leaves to the Python code.
+struct Declined;
 
 /// The CSR arrays of a batch, before they become numpy arrays.
 struct Counts<T> {
@@ -356,7 +373,7 @@ impl NgramCounter {
     /// Word bytes are found 64 at a time as a bit mask, and tokens as the mask's runs of
     /// ones, one loop turn per token (a byte-by-byte scan mispredicts at every token); a
     /// token of up to 16 bytes is looked up as two words read at its start.
-    fn tokens(&self, text: &[u8], scratch: &mut Scratch) {
+    fn tokens(&self, text: &[u8], scratch: &mut Scratch) -> Result<(), Declined> {
         let Scratch {
             tokens,
             lowered,
@@ -398,6 +415,21 @@ impl NgramCounter {
             if len < 2 {
                 continue;
             }
+            if let Some(prepared) = &self.word_text {
+                let token = text.get(start..end).unwrap_or_default();
+                if token.starts_with(&prepared.emoji_prefix) {
+                    continue;
+                }
+                if len >= prepared.obscured_phone.len()
+                    && memchr::memmem::find(token, &prepared.obscured_phone).is_some()
+                {
+                    if token != prepared.obscured_phone.as_slice() {
+                        return Err(Declined);
+                    }
+                    tokens.push(prepared.phone);
+                    continue;
+                }
+            }
             let entry = if len > 16 || self.lowercase {
                 let Some(token) = text.get(start..end) else {
                     continue;
@@ -423,6 +455,7 @@ impl NgramCounter {
             };
             tokens.push(entry);
         }
+        Ok(())
     }
 
     /// The column of every vocabulary n-gram of the document's tokens, in any order: the
@@ -474,8 +507,9 @@ impl NgramCounter {
         }
     }
 
-    /// CSR counts of the documents (`None`: declined, an empty row here).
-    fn count_all<T: Count>(&self, texts: &[Option<&[u8]>]) -> Counts<T> {
+    /// CSR counts of the documents (`None`: declined, an empty row here), and the
+    /// documents declined on the way.
+    fn count_all<T: Count>(&self, texts: &[Option<&[u8]>]) -> (Counts<T>, Vec<usize>) {
         // Room for an entry per 4 bytes of text (ads have one per 4.5): no copy as it grows.
         let room = texts.iter().flatten().map(|t| t.len() / 4 + 1).sum();
         let mut out = Counts {
@@ -486,9 +520,14 @@ impl NgramCounter {
         out.indptr.push(0);
         let mut scratch = Scratch::default();
         let mut tally = Tally::new(self.n_terms);
-        for text in texts {
+        let mut declined = Vec::new();
+        for (i, text) in texts.iter().enumerate() {
             if let Some(text) = text {
-                self.tokens(text, &mut scratch);
+                if self.tokens(text, &mut scratch).is_err() {
+                    declined.push(i);
+                    out.indptr.push(out.indices.len() as i64);
+                    continue;
+                }
                 match &self.phrases {
                     Phrases::Narrow(table) => self.ngram_columns(table, &mut scratch),
                     Phrases::Wide(table) => self.ngram_columns(table, &mut scratch),
@@ -500,7 +539,7 @@ impl NgramCounter {
             }
             out.indptr.push(out.indices.len() as i64);
         }
-        out
+        (out, declined)
     }
 }
 
@@ -563,9 +602,11 @@ fn ascii_text<'a>(item: &'a Bound<'_, PyAny>) -> Option<&'a [u8]> {
 #[pymethods]
 impl NgramCounter {
     /// The counter of an `_NgramIndex`: its ASCII words (word, id) of two or more bytes,
-    /// `n_words`, `sorted_keys`, `sorted_children`, `columns`, and the block's settings.
+    /// `n_words`, `sorted_keys`, `sorted_children`, `columns`, and the block's settings;
+    /// `word_text`: the word block's preparation (emoji prefix, obscured and plain phone
+    /// tokens), or `None` for a block that reads the text as it is.
     #[new]
-    #[pyo3(signature = (words, n_words, keys, children, columns, n_terms, lo, hi, lowercase, float32))]
+    #[pyo3(signature = (words, n_words, keys, children, columns, n_terms, lo, hi, lowercase, float32, word_text=None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         words: Vec<(String, i64)>,
@@ -578,6 +619,7 @@ impl NgramCounter {
         hi: usize,
         lowercase: bool,
         float32: bool,
+        word_text: Option<(String, String, String)>,
     ) -> PyResult<Self> {
         let (keys, children) = (keys.as_array(), children.as_array());
         let columns = columns.as_array();
@@ -609,6 +651,25 @@ impl NgramCounter {
             })
             .map(|(word, id)| Ok((word.into_bytes(), entry(id)?)))
             .collect::<PyResult<Vec<_>>>()?;
+        let words_table = WordTable::new(&words);
+        let word_text = match word_text {
+            None => None,
+            Some((emoji_prefix, obscured_phone, phone)) => {
+                if obscured_phone.is_empty() {
+                    return Err(bad("empty obscured phone token"));
+                }
+                let phone = if lowercase {
+                    phone.to_ascii_lowercase()
+                } else {
+                    phone
+                };
+                Some(WordText {
+                    emoji_prefix: emoji_prefix.into_bytes(),
+                    obscured_phone: obscured_phone.into_bytes(),
+                    phone: words_table.get(phone.as_bytes()),
+                })
+            }
+        };
         let pairs = keys
             .iter()
             .zip(children.iter())
@@ -618,7 +679,7 @@ impl NgramCounter {
             })
             .collect::<PyResult<Vec<_>>>()?;
         Ok(NgramCounter {
-            words: WordTable::new(&words),
+            words: words_table,
             phrases: match PhraseTable::new(&pairs) {
                 Some(table) => Phrases::Narrow(table),
                 None => Phrases::Wide(PhraseTable::new(&pairs).ok_or_else(|| bad("key"))?),
@@ -629,12 +690,14 @@ impl NgramCounter {
             hi,
             lowercase,
             float32,
+            word_text,
         })
     }
 
     /// CSR counts of a list of documents: `(data, indices, indptr, declined)`, as
     /// `Rows.from_entries` gives them; `declined` lists the documents left to Python (not
-    /// ASCII `str`, or 16 MiB or longer), which have empty rows here.
+    /// ASCII `str`, 16 MiB or longer, or an obscured phone token inside a longer token),
+    /// which have empty rows here.
     fn count<'py>(
         &self,
         py: Python<'py>,
@@ -643,7 +706,7 @@ impl NgramCounter {
         // Owned references keep the texts alive while the GIL is released.
         let items: Vec<Bound<'py, PyAny>> = documents.iter().collect();
         let texts: Vec<Option<&[u8]>> = items.iter().map(ascii_text).collect();
-        let declined = (0..texts.len()).filter(|&i| texts[i].is_none()).collect();
+        let not_ascii = (0..texts.len()).filter(|&i| texts[i].is_none());
         fn arrays<T: Count>(py: Python<'_>, counts: Counts<T>) -> (PyObject, PyObject, PyObject) {
             (
                 counts.data.into_pyarray(py).into_any().unbind(),
@@ -651,29 +714,17 @@ impl NgramCounter {
                 counts.indptr.into_pyarray(py).into_any().unbind(),
             )
         }
-        let (data, indices, indptr) = if self.float32 {
-            arrays(py, py.allow_threads(|| self.count_all::<f32>(&texts)))
+        let ((data, indices, indptr), mut declined) = if self.float32 {
+            let (counts, declined) = py.allow_threads(|| self.count_all::<f32>(&texts));
+            (arrays(py, counts), declined)
         } else {
-            arrays(py, py.allow_threads(|| self.count_all::<f64>(&texts)))
+            let (counts, declined) = py.allow_threads(|| self.count_all::<f64>(&texts));
+            (arrays(py, counts), declined)
         };
+        declined.extend(not_ascii);
+        declined.sort_unstable();
         Ok((data, indices, indptr, declined))
     }
-}
-
-/// The rows of `indptr` as ranges of the data, checked (no panic on a malformed one).
-fn row_ranges(indptr: &[i64], n_data: usize) -> PyResult<Vec<(usize, usize)>> {
-    let bad = || PyValueError::new_err("indptr does not describe the data");
-    indptr
-        .windows(2)
-        .map(|pair| {
-            let start = usize::try_from(pair[0]).map_err(|_| bad())?;
-            let end = usize::try_from(pair[1]).map_err(|_| bad())?;
-            if start > end || end > n_data {
-                return Err(bad());
-            }
-            Ok((start, end))
-        })
-        .collect()
 }
 
 /// A float type of CSR data: how the reference squares and divides it.
