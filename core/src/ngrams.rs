@@ -323,9 +323,26 @@ struct NgramCounter {
 /// within it (which `str.replace` would rewrite in part) declines its document.
 struct WordText {
     emoji_prefix: Vec<u8>,
-    obscured_phone: Vec<u8>,
+    obscured_phone: memchr::memmem::Finder<'static>,
     /// The entry of the plain phone token.
     phone: Entry,
+}
+
+impl WordText {
+    /// What becomes of a token: `None` to leave it out, `Some(Some(entry))` for the phone
+    /// alias, `Some(None)` to look it up as it is; `Err` declines the document.
+    #[inline]
+    fn prepare(&self, token: &[u8]) -> Result<Option<Option<Entry>>, Declined> {
+        // First bytes compared before the slices: most tokens differ there.
+        if token.first() == self.emoji_prefix.first() && token.starts_with(&self.emoji_prefix) {
+            return Ok(None);
+        }
+        let phone = self.obscured_phone.needle();
+        if token.len() >= phone.len() && self.obscured_phone.find(token).is_some() {
+            return if token == phone { Ok(Some(Some(self.phone))) } else { Err(Declined) };
+        }
+        Ok(Some(None))
+    }
 }
 
 /// A document the counter leaves to the Python code.
@@ -416,18 +433,13 @@ impl NgramCounter {
                 continue;
             }
             if let Some(prepared) = &self.word_text {
-                let token = text.get(start..end).unwrap_or_default();
-                if token.starts_with(&prepared.emoji_prefix) {
-                    continue;
-                }
-                if len >= prepared.obscured_phone.len()
-                    && memchr::memmem::find(token, &prepared.obscured_phone).is_some()
-                {
-                    if token != prepared.obscured_phone.as_slice() {
-                        return Err(Declined);
+                match prepared.prepare(text.get(start..end).unwrap_or_default())? {
+                    None => continue,
+                    Some(Some(alias)) => {
+                        tokens.push(alias);
+                        continue;
                     }
-                    tokens.push(prepared.phone);
-                    continue;
+                    Some(None) => {}
                 }
             }
             let entry = if len > 16 || self.lowercase {
@@ -665,7 +677,8 @@ impl NgramCounter {
                 };
                 Some(WordText {
                     emoji_prefix: emoji_prefix.into_bytes(),
-                    obscured_phone: obscured_phone.into_bytes(),
+                    obscured_phone: memchr::memmem::Finder::new(obscured_phone.as_bytes())
+                        .into_owned(),
                     phone: words_table.get(phone.as_bytes()),
                 })
             }

@@ -198,3 +198,29 @@ def test_a_block_pickles_without_its_counter(word_block, normalized):
     copy = pickle.loads(pickle.dumps(word_block))
     assert "_core_cache" not in copy.__dict__
     _assert_same_rows(copy.transform(normalized[:50]), word_block.transform(normalized[:50]))
+
+
+# Texts the word block's preparation rewrites: emoji tokens, obscured phones, and obscured
+# phones inside longer tokens (which the core declines: str.replace rewrites them in part).
+PREPARED = [
+    "new emoji_star girls text xphoneobfx now", "emoji_rose emoji_rose_2 xphonex",
+    "callxphoneobfx now", "xphoneobfxx and axphoneobfxb", "xemoji_rose kiss emoji_",
+    "EMOJI_ROSE Xphoneobfx xphoneobfx xphoneobfx", "",
+]
+
+
+def test_the_word_text_is_prepared_in_the_core(word_block, normalized):
+    """A block that reads the word text counts what the Python preparation gives, on both
+    paths; documents the core declines are counted by Python from their prepared text."""
+    from classifier.features._wordtext import word_texts
+
+    prepared = TfidfBlock(word_block.terms, word_block.idf, word_block.settings, text="words")
+    texts = PREPARED + normalized[:300]
+    _transform_both(prepared, texts)
+    _assert_same_rows(prepared.transform(texts),
+                      word_block.transform(word_texts(texts, "words")))
+
+
+def test_an_unknown_word_text_is_refused(word_block):
+    with pytest.raises(ValueError, match="unknown word-block text"):
+        TfidfBlock(word_block.terms, word_block.idf, word_block.settings, text="chars")
