@@ -36,12 +36,19 @@ impl<'py> Values<'py> {
         } else if let Ok(array) = data.downcast::<PyArray1<f64>>() {
             Ok(Values::F64(array.try_readonly()?))
         } else {
-            Err(PyValueError::new_err("data must be a float32 or float64 array"))
+            Err(PyValueError::new_err(
+                "data must be a float32 or float64 array",
+            ))
         }
     }
 
     /// Values `start..end`, appended as float64, each multiplied by `scale` if given.
-    fn extend(&self, range: (usize, usize), scale: Option<f64>, out: &mut Vec<f64>) -> PyResult<()> {
+    fn extend(
+        &self,
+        range: (usize, usize),
+        scale: Option<f64>,
+        out: &mut Vec<f64>,
+    ) -> PyResult<()> {
         let (start, end) = range;
         match self {
             Values::F32(array) => {
@@ -63,6 +70,14 @@ impl<'py> Values<'py> {
     }
 }
 
+/// A block as Python passes it: `(data, indices, indptr, width)`.
+type BlockArrays<'py> = (
+    Bound<'py, PyAny>,
+    PyReadonlyArray1<'py, i32>,
+    PyReadonlyArray1<'py, i64>,
+    i64,
+);
+
 /// One block: its values, columns, row ranges and width.
 struct Block<'py> {
     values: Values<'py>,
@@ -79,7 +94,7 @@ struct Block<'py> {
 #[pyo3(signature = (blocks, scale=None))]
 fn hstack<'py>(
     py: Python<'py>,
-    blocks: Vec<(Bound<'py, PyAny>, PyReadonlyArray1<'py, i32>, PyReadonlyArray1<'py, i64>, i64)>,
+    blocks: Vec<BlockArrays<'py>>,
     scale: Option<PyReadonlyArray1<'py, f64>>,
 ) -> PyResult<(PyObject, PyObject, PyObject)> {
     let bad = |what: &str| PyValueError::new_err(format!("hstack: {what}"));
@@ -96,7 +111,12 @@ fn hstack<'py>(
             if n_values != n_data || width < 0 {
                 return Err(bad("data, indices and width disagree"));
             }
-            Ok(Block { values, indices, rows, width })
+            Ok(Block {
+                values,
+                indices,
+                rows,
+                width,
+            })
         })
         .collect::<PyResult<Vec<_>>>()?;
     let n_rows = blocks.first().map_or(0, |b| b.rows.len());
@@ -113,7 +133,10 @@ fn hstack<'py>(
         }
         None => None,
     };
-    let n_entries: usize = blocks.iter().map(|b| b.rows.last().map_or(0, |r| r.1)).sum();
+    let n_entries: usize = blocks
+        .iter()
+        .map(|b| b.rows.last().map_or(0, |r| r.1))
+        .sum();
     let mut data = Vec::with_capacity(n_entries);
     let mut indices = Vec::with_capacity(n_entries);
     let mut indptr = Vec::with_capacity(n_rows + 1);

@@ -339,7 +339,11 @@ impl WordText {
         }
         let phone = self.obscured_phone.needle();
         if token.len() >= phone.len() && self.obscured_phone.find(token).is_some() {
-            return if token == phone { Ok(Some(Some(self.phone))) } else { Err(Declined) };
+            return if token == phone {
+                Ok(Some(Some(self.phone)))
+            } else {
+                Err(Declined)
+            };
         }
         Ok(Some(None))
     }
