@@ -323,7 +323,7 @@ struct NgramCounter {
 /// within it (which `str.replace` would rewrite in part) declines its document.
 struct WordText {
     emoji_prefix: Vec<u8>,
-    obscured_phone: memchr::memmem::Finder<'static>,
+    obscured_phone: Vec<u8>,
     /// The entry of the plain phone token.
     phone: Entry,
 }
@@ -337,8 +337,9 @@ impl WordText {
         if token.first() == self.emoji_prefix.first() && token.starts_with(&self.emoji_prefix) {
             return Ok(None);
         }
-        let phone = self.obscured_phone.needle();
-        if token.len() >= phone.len() && self.obscured_phone.find(token).is_some() {
+        let phone = self.obscured_phone.as_slice();
+        // Tokens are short: a plain scan of the few long enough to hold the phone token.
+        if token.len() >= phone.len() && token.windows(phone.len()).any(|w| w == phone) {
             return if token == phone {
                 Ok(Some(Some(self.phone)))
             } else {
@@ -681,8 +682,7 @@ impl NgramCounter {
                 };
                 Some(WordText {
                     emoji_prefix: emoji_prefix.into_bytes(),
-                    obscured_phone: memchr::memmem::Finder::new(obscured_phone.as_bytes())
-                        .into_owned(),
+                    obscured_phone: obscured_phone.into_bytes(),
                     phone: words_table.get(phone.as_bytes()),
                 })
             }
