@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from itertools import islice, repeat
@@ -165,6 +165,18 @@ class _NgramIndex:
         return np.where(found >= 0, self.sorted_children[found], _UNKNOWN)
 
 
+
+
+def _batches(documents: Iterable[str]) -> Iterator[list]:
+    """A non-empty list as it is (the batch is in memory already), any other iterable
+    ``_CHUNK`` documents at a time (which bounds what the core holds at once)."""
+    if isinstance(documents, list):
+        if documents:
+            yield documents
+        return
+    documents = iter(documents)
+    while chunk := list(islice(documents, _CHUNK)):
+        yield chunk
 
 
 #: Settings of a ``TfidfVectorizer`` that :class:`TfidfBlock` reproduces, with their values
@@ -338,8 +350,7 @@ class TfidfBlock:
         documents it declines): the ``Rows.from_entries`` of :meth:`_count_words`."""
         parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
         n_docs = 0
-        documents = iter(documents)
-        while chunk := list(islice(documents, _CHUNK)):
+        for chunk in _batches(documents):
             data, indices, indptr, declined = counter.count(chunk)
             if declined:
                 data, indices, indptr = self._with_python_rows(chunk, declined, data, indices,
