@@ -329,15 +329,18 @@ class TfidfBlock:
         if self.settings.sublinear_tf:
             np.log(X.data, X.data)
             X.data += 1
-        if self.settings.use_idf and self.idf is not None:
-            X.data *= self.idf[X.indices]
+        idf = self.idf if self.settings.use_idf and self.idf is not None else None
+        core = _core.CORE
+        if (core is not None and X.data.dtype in _CORE_DTYPES and X.data.flags.c_contiguous
+                and X.data.flags.writeable and X.indptr.dtype == np.int64
+                and X.indices.dtype == np.int32
+                and (idf is None or (idf.dtype == X.data.dtype and idf.flags.c_contiguous))):
+            # The same operations, one value and one row at a time (see the core's ngrams.rs).
+            core.weigh_rows(X.data, X.indices, X.indptr, idf, self.settings.norm == "l2")
+            return X
+        if idf is not None:
+            X.data *= idf[X.indices]
         if self.settings.norm == "l2":
-            core = _core.CORE
-            if (core is not None and X.data.dtype in _CORE_DTYPES and X.data.flags.c_contiguous
-                    and X.data.flags.writeable and X.indptr.dtype == np.int64):
-                # The same operations, one row at a time, in place (see the core's ngrams.rs).
-                core.l2_normalize(X.data, X.indptr)
-                return X
             # A double sum of squares taken in the data's type, one row at a time.
             norms = np.sqrt(row_sums((X.data * X.data).astype(np.float64), X.indptr))
             per_entry = np.repeat(norms, np.diff(X.indptr))

@@ -6,9 +6,10 @@
 //! n-grams are found as the reference's `_NgramIndex` finds them (chains of word ids), one
 //! document at a time, and come out as the CSR arrays `Rows.from_entries` makes of them.
 //!
-//! `l2_normalize` is the l2 step of `TfidfBlock.weigh`: a sequential double sum of squares
-//! per row, `sqrt` and a division, all correctly rounded IEEE operations, so the result is
-//! numpy's to the bit (the logarithm of sublinear tf stays in numpy).
+//! `weigh_rows` is the idf and l2 steps of `TfidfBlock.weigh`: a product per value, then a
+//! sequential double sum of squares per row, `sqrt` and a division, all correctly rounded IEEE
+//! operations, so the result is numpy's to the bit (the logarithm of sublinear tf stays in
+//! numpy).
 
 use std::collections::HashMap;
 
@@ -772,7 +773,30 @@ impl Float for f64 {
     }
 }
 
-fn normalize<T: Float>(data: &mut [T], indptr: &[i64]) -> PyResult<()> {
+/// Each value times its column's idf (in the data's type, as numpy's `data *= idf[indices]`),
+/// then each row divided by its l2 norm if `l2`.
+fn weigh<T: Float + std::ops::Mul<Output = T>>(
+    data: &mut [T],
+    indices: &[i32],
+    indptr: &[i64],
+    idf: Option<&[T]>,
+    l2: bool,
+) -> PyResult<()> {
+    if let Some(idf) = idf {
+        if indices.len() != data.len() {
+            return Err(PyValueError::new_err("data and indices differ in length"));
+        }
+        for (value, &column) in data.iter_mut().zip(indices) {
+            let weight = usize::try_from(column)
+                .ok()
+                .and_then(|c| idf.get(c))
+                .ok_or_else(|| PyValueError::new_err("a column has no idf"))?;
+            *value = *value * *weight;
+        }
+    }
+    if !l2 {
+        return Ok(());
+    }
     for (start, end) in row_ranges(indptr, data.len())? {
         let row = &mut data[start..end];
         // row_sums: one addition after the other, from 0.0, in float64.
@@ -789,30 +813,45 @@ fn normalize<T: Float>(data: &mut [T], indptr: &[i64]) -> PyResult<()> {
     Ok(())
 }
 
-/// Divides each CSR row of `data` (float32 or float64, contiguous) by its l2 norm, in place,
-/// with the operations of `TfidfBlock.weigh`. The GIL stays held: Python code could write to
-/// the array meanwhile.
+/// The idf and l2 steps of `TfidfBlock.weigh`, in place, on CSR `data` (float32 or float64,
+/// contiguous; `idf`, if given, of the same type): each value times its column's idf, then
+/// each row divided by its l2 norm (if `l2`), with the reference's operations. The GIL stays
+/// held: Python code could write to the arrays meanwhile.
 #[pyfunction]
-fn l2_normalize(data: &Bound<'_, PyAny>, indptr: PyReadonlyArray1<'_, i64>) -> PyResult<()> {
-    let indptr = indptr.as_slice()?;
+#[pyo3(signature = (data, indices, indptr, idf=None, l2=true))]
+fn weigh_rows(
+    data: &Bound<'_, PyAny>,
+    indices: PyReadonlyArray1<'_, i32>,
+    indptr: PyReadonlyArray1<'_, i64>,
+    idf: Option<&Bound<'_, PyAny>>,
+    l2: bool,
+) -> PyResult<()> {
+    let (indices, indptr) = (indices.as_slice()?, indptr.as_slice()?);
+    let bad = || PyValueError::new_err("data (and idf) must be float32 or float64 arrays of one type");
     if let Ok(array) = data.downcast::<PyArray1<f32>>() {
         let mut array: PyReadwriteArray1<f32> = array.try_readwrite()?;
-        let values = array.as_slice_mut()?;
-        normalize(values, indptr)
+        let idf = match idf {
+            Some(idf) => Some(idf.downcast::<PyArray1<f32>>().map_err(|_| bad())?.try_readonly()?),
+            None => None,
+        };
+        let idf = idf.as_ref().map(|a| a.as_slice()).transpose()?;
+        weigh(array.as_slice_mut()?, indices, indptr, idf, l2)
     } else if let Ok(array) = data.downcast::<PyArray1<f64>>() {
         let mut array: PyReadwriteArray1<f64> = array.try_readwrite()?;
-        let values = array.as_slice_mut()?;
-        normalize(values, indptr)
+        let idf = match idf {
+            Some(idf) => Some(idf.downcast::<PyArray1<f64>>().map_err(|_| bad())?.try_readonly()?),
+            None => None,
+        };
+        let idf = idf.as_ref().map(|a| a.as_slice()).transpose()?;
+        weigh(array.as_slice_mut()?, indices, indptr, idf, l2)
     } else {
-        Err(PyValueError::new_err(
-            "data must be a float32 or float64 array",
-        ))
+        Err(bad())
     }
 }
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<NgramCounter>()?;
-    m.add_function(wrap_pyfunction!(l2_normalize, m)?)?;
+    m.add_function(wrap_pyfunction!(weigh_rows, m)?)?;
     Ok(())
 }
 

@@ -1,4 +1,4 @@
-"""Word n-gram counts of the compiled core (``NgramCounter``, ``l2_normalize``) against the
+"""Word n-gram counts of the compiled core (``NgramCounter``, ``weigh_rows``) against the
 Python reference of ``TfidfBlock``: the same CSR arrays, dtype and bits."""
 
 from __future__ import annotations
@@ -173,11 +173,13 @@ def test_any_documents_and_vocabulary(data, documents, ngram_range, lowercase, d
 @settings(max_examples=200, deadline=None)
 @given(rows=st.lists(st.lists(st.floats(min_value=0, width=32), max_size=9),
                      max_size=8),
-       dtype=st.sampled_from([np.float32, np.float64]))
-def test_l2_norm_of_any_values(rows, dtype):
-    """The l2 step of ``weigh`` on any non-negative values: the same bits (squares that
-    overflow float32, subnormals and infinities included)."""
-    block = TfidfBlock(["a"], None, TfidfSettings(use_idf=False, dtype=np.dtype(dtype).name))
+       dtype=st.sampled_from([np.float32, np.float64]),
+       idf=st.none() | st.floats(min_value=0, width=32))
+def test_idf_and_l2_norm_of_any_values(rows, dtype, idf):
+    """The idf and l2 steps of ``weigh`` on any non-negative values: the same bits (squares
+    and products that overflow float32, subnormals and infinities included)."""
+    settings_ = TfidfSettings(use_idf=idf is not None, dtype=np.dtype(dtype).name)
+    block = TfidfBlock(["a"], None if idf is None else np.array([idf], dtype=dtype), settings_)
     lengths = [len(row) for row in rows]
     indptr = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
     data = np.asarray([v for row in rows for v in row], dtype=dtype)
