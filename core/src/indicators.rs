@@ -55,6 +55,8 @@ struct IndicatorScanner {
     table: [u8; 256],
 }
 
+const _: () = assert!(std::mem::align_of::<IndicatorScanner>() <= crate::PYCLASS_ALIGN);
+
 /// DFA steps allowed per byte of text (ads take about one).
 const STEPS_PER_BYTE: usize = 64;
 const SEPARATOR_BYTE: u8 = 1;
@@ -446,6 +448,8 @@ struct RuleSet {
     /// `_EMOJI_TOKEN` on ASCII text: emoji tokens are dropped before the rules run.
     emoji: regex::bytes::Regex,
 }
+
+const _: () = assert!(std::mem::align_of::<RuleSet>() <= crate::PYCLASS_ALIGN);
 
 #[pymethods]
 impl RuleSet {

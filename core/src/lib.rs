@@ -19,6 +19,12 @@ mod ngrams;
 mod normalize;
 mod words;
 
+/// The alignment Python gives a pyclass's object, which this PyO3 does not correct for more:
+/// a field that needs 32 (AVX2 vectors, as in a memchr `Finder`) would be read misaligned (a
+/// crash seen in the test suite). Each pyclass asserts it needs no more; such data must sit
+/// behind a pointer (a `Box`, or the `Arc` inside a regex).
+pub(crate) const PYCLASS_ALIGN: usize = 16;
+
 #[pymodule]
 fn classifier_core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;

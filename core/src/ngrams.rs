@@ -319,6 +319,8 @@ struct NgramCounter {
     word_text: Option<WordText>,
 }
 
+const _: () = assert!(std::mem::align_of::<NgramCounter>() <= crate::PYCLASS_ALIGN);
+
 /// `_wordtext.word_text` on tokens: tokens that start with the emoji prefix are left out, an
 /// obscured phone token reads as a plain one. A token that holds the obscured phone token
 /// within it (which `str.replace` would rewrite in part) declines its document.
@@ -339,7 +341,8 @@ impl WordText {
             return Ok(None);
         }
         let phone = self.obscured_phone.as_slice();
-        // Tokens are short: a plain scan of the few long enough to hold the phone token.
+        // Tokens are short: a plain scan of the few long enough to hold the phone token. (A
+        // memchr `Finder` kept here would be over-aligned for a pyclass: see `lib.rs`.)
         if token.len() >= phone.len() && token.windows(phone.len()).any(|w| w == phone) {
             return if token == phone {
                 Ok(Some(Some(self.phone)))
@@ -827,11 +830,16 @@ fn weigh_rows(
     l2: bool,
 ) -> PyResult<()> {
     let (indices, indptr) = (indices.as_slice()?, indptr.as_slice()?);
-    let bad = || PyValueError::new_err("data (and idf) must be float32 or float64 arrays of one type");
+    let bad =
+        || PyValueError::new_err("data (and idf) must be float32 or float64 arrays of one type");
     if let Ok(array) = data.downcast::<PyArray1<f32>>() {
         let mut array: PyReadwriteArray1<f32> = array.try_readwrite()?;
         let idf = match idf {
-            Some(idf) => Some(idf.downcast::<PyArray1<f32>>().map_err(|_| bad())?.try_readonly()?),
+            Some(idf) => Some(
+                idf.downcast::<PyArray1<f32>>()
+                    .map_err(|_| bad())?
+                    .try_readonly()?,
+            ),
             None => None,
         };
         let idf = idf.as_ref().map(|a| a.as_slice()).transpose()?;
@@ -839,7 +847,11 @@ fn weigh_rows(
     } else if let Ok(array) = data.downcast::<PyArray1<f64>>() {
         let mut array: PyReadwriteArray1<f64> = array.try_readwrite()?;
         let idf = match idf {
-            Some(idf) => Some(idf.downcast::<PyArray1<f64>>().map_err(|_| bad())?.try_readonly()?),
+            Some(idf) => Some(
+                idf.downcast::<PyArray1<f64>>()
+                    .map_err(|_| bad())?
+                    .try_readonly()?,
+            ),
             None => None,
         };
         let idf = idf.as_ref().map(|a| a.as_slice()).transpose()?;
