@@ -27,7 +27,7 @@ from itertools import islice, repeat
 import numpy as np
 
 from classifier import _core
-from classifier.features._csr import Rows, row_sums
+from classifier.features._csr import Rows, _core_arrays, row_sums
 from classifier.features._wordtext import WORD_TEXTS, word_text, word_texts
 from classifier.text._tokens import EMOJI_PREFIX, PHONE_OBF_TOKEN, PHONE_TOKEN
 
@@ -331,9 +331,7 @@ class TfidfBlock:
             X.data += 1
         idf = self.idf if self.settings.use_idf and self.idf is not None else None
         core = _core.CORE
-        if (core is not None and X.data.dtype in _CORE_DTYPES and X.data.flags.c_contiguous
-                and X.data.flags.writeable and X.indptr.dtype == np.int64
-                and X.indices.dtype == np.int32
+        if (core is not None and _core_arrays(X) and X.data.flags.writeable
                 and (idf is None or (idf.dtype == X.data.dtype and idf.flags.c_contiguous))):
             # The same operations, one value and one row at a time (see the core's ngrams.rs).
             core.weigh_rows(X.data, X.indices, X.indptr, idf, self.settings.norm == "l2")

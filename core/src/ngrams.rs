@@ -816,6 +816,27 @@ fn weigh<T: Float + std::ops::Mul<Output = T>>(
     Ok(())
 }
 
+/// `weigh` on a numpy array of `T`, with `idf` (if given) of the same type.
+fn weigh_array<T: Float + std::ops::Mul<Output = T>>(
+    array: &Bound<'_, PyArray1<T>>,
+    indices: &[i32],
+    indptr: &[i64],
+    idf: Option<&Bound<'_, PyAny>>,
+    l2: bool,
+) -> PyResult<()> {
+    let mut array: PyReadwriteArray1<T> = array.try_readwrite()?;
+    let idf = match idf {
+        Some(idf) => Some(
+            idf.downcast::<PyArray1<T>>()
+                .map_err(|_| PyValueError::new_err("idf must be of the data's type"))?
+                .try_readonly()?,
+        ),
+        None => None,
+    };
+    let idf = idf.as_ref().map(|a| a.as_slice()).transpose()?;
+    weigh(array.as_slice_mut()?, indices, indptr, idf, l2)
+}
+
 /// The idf and l2 steps of `TfidfBlock.weigh`, in place, on CSR `data` (float32 or float64,
 /// contiguous; `idf`, if given, of the same type): each value times its column's idf, then
 /// each row divided by its l2 norm (if `l2`), with the reference's operations. The GIL stays
@@ -830,34 +851,14 @@ fn weigh_rows(
     l2: bool,
 ) -> PyResult<()> {
     let (indices, indptr) = (indices.as_slice()?, indptr.as_slice()?);
-    let bad =
-        || PyValueError::new_err("data (and idf) must be float32 or float64 arrays of one type");
     if let Ok(array) = data.downcast::<PyArray1<f32>>() {
-        let mut array: PyReadwriteArray1<f32> = array.try_readwrite()?;
-        let idf = match idf {
-            Some(idf) => Some(
-                idf.downcast::<PyArray1<f32>>()
-                    .map_err(|_| bad())?
-                    .try_readonly()?,
-            ),
-            None => None,
-        };
-        let idf = idf.as_ref().map(|a| a.as_slice()).transpose()?;
-        weigh(array.as_slice_mut()?, indices, indptr, idf, l2)
+        weigh_array(array, indices, indptr, idf, l2)
     } else if let Ok(array) = data.downcast::<PyArray1<f64>>() {
-        let mut array: PyReadwriteArray1<f64> = array.try_readwrite()?;
-        let idf = match idf {
-            Some(idf) => Some(
-                idf.downcast::<PyArray1<f64>>()
-                    .map_err(|_| bad())?
-                    .try_readonly()?,
-            ),
-            None => None,
-        };
-        let idf = idf.as_ref().map(|a| a.as_slice()).transpose()?;
-        weigh(array.as_slice_mut()?, indices, indptr, idf, l2)
+        weigh_array(array, indices, indptr, idf, l2)
     } else {
-        Err(bad())
+        Err(PyValueError::new_err(
+            "data must be a float32 or float64 array",
+        ))
     }
 }
 
