@@ -70,7 +70,7 @@ def context_sha256(lexicon: str = DEFAULT_LEXICON) -> str:
 def context_logit(texts: list[str], lexicon: str = DEFAULT_LEXICON) -> np.ndarray:
     """Context log-odds of normalised texts."""
     block, coef, intercept = _lexicon(lexicon)
-    return block.transform(texts).dot(coef) + intercept
+    return block.presence_dot(texts, coef) + intercept
 
 
 def log_expit(x: np.ndarray) -> np.ndarray:

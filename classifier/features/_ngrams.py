@@ -321,6 +321,22 @@ class TfidfBlock:
                               (n_docs, len(self.terms)))
         return self.weigh(X)
 
+    def presence_dot(self, documents: Iterable[str], weights: np.ndarray) -> np.ndarray:
+        """``self.transform(documents).dot(weights)`` of a block of binary counts with no idf
+        and no norm: each document's sum of the weights of the distinct terms it holds, added
+        in column order. The compiled core adds them as it counts, with no rows built."""
+        counter = self._core_counter()
+        settings = self.settings
+        if (counter is None or not settings.binary or settings.norm is not None
+                or (settings.use_idf and self.idf is not None)):
+            return self.transform(documents).dot(weights)
+        documents = documents if isinstance(documents, list) else list(documents)
+        weights = np.ascontiguousarray(weights, dtype=np.float64)
+        sums, declined = counter.presence_dots(documents, weights)
+        if declined:
+            sums[declined] = self.transform([documents[i] for i in declined]).dot(weights)
+        return sums
+
     def weigh(self, X: Rows) -> Rows:
         """Counts to TF-IDF, in place, with the operations of scikit-learn's
         ``TfidfTransformer.transform`` and ``normalize`` (its C loop for the l2 norm)."""

@@ -545,23 +545,50 @@ impl NgramCounter {
         let mut declined = Vec::new();
         for (i, text) in texts.iter().enumerate() {
             if let Some(text) = text {
-                if self.tokens(text, &mut scratch).is_err() {
+                if self.tally(text, &mut scratch, &mut tally).is_err() {
                     declined.push(i);
                     out.indptr.push(out.indices.len() as i64);
                     continue;
-                }
-                match &self.phrases {
-                    Phrases::Narrow(table) => self.ngram_columns(table, &mut scratch),
-                    Phrases::Wide(table) => self.ngram_columns(table, &mut scratch),
-                }
-                for &column in &scratch.columns {
-                    tally.add(column as usize);
                 }
                 tally.drain(&mut out.indices, &mut out.data);
             }
             out.indptr.push(out.indices.len() as i64);
         }
         (out, declined)
+    }
+
+    /// Tallies the vocabulary n-grams of one document.
+    fn tally(&self, text: &[u8], scratch: &mut Scratch, tally: &mut Tally) -> Result<(), Declined> {
+        self.tokens(text, scratch)?;
+        match &self.phrases {
+            Phrases::Narrow(table) => self.ngram_columns(table, scratch),
+            Phrases::Wide(table) => self.ngram_columns(table, scratch),
+        }
+        for &column in &scratch.columns {
+            tally.add(column as usize);
+        }
+        Ok(())
+    }
+
+    /// Each document's sum of `weights` over the distinct columns it holds, in column order
+    /// (0.0 where `None`), and the documents declined on the way.
+    fn presence_sums(&self, texts: &[Option<&[u8]>], weights: &[f64]) -> (Vec<f64>, Vec<usize>) {
+        let mut sums = Vec::with_capacity(texts.len());
+        let mut scratch = Scratch::default();
+        let mut tally = Tally::new(self.n_terms);
+        let mut declined = Vec::new();
+        for (i, text) in texts.iter().enumerate() {
+            let mut sum = 0.0;
+            if let Some(text) = text {
+                if self.tally(text, &mut scratch, &mut tally).is_ok() {
+                    sum = tally.drain_sum(weights);
+                } else {
+                    declined.push(i);
+                }
+            }
+            sums.push(sum);
+        }
+        (sums, declined)
     }
 }
 
@@ -594,6 +621,27 @@ impl Tally {
             self.seen[column / 64] |= 1 << (column % 64);
             self.words[column / 4096] |= 1 << (column / 64 % 64);
         }
+    }
+
+    /// The sum of `weights` over the columns seen, added in column order from 0.0 (as
+    /// `row_dots` adds binary rows), and forgets them.
+    fn drain_sum(&mut self, weights: &[f64]) -> f64 {
+        let mut sum = 0.0;
+        for (w, summary) in self.words.iter_mut().enumerate() {
+            let mut bits = std::mem::take(summary);
+            while bits != 0 {
+                let word = w * 64 + bits.trailing_zeros() as usize;
+                bits &= bits - 1;
+                let mut seen = std::mem::take(&mut self.seen[word]);
+                while seen != 0 {
+                    let column = word * 64 + seen.trailing_zeros() as usize;
+                    seen &= seen - 1;
+                    self.counts[column] = 0;
+                    sum += weights[column]; // weights cover every column: checked by the caller
+                }
+            }
+        }
+        sum
     }
 
     /// Appends the columns seen and their counts, in column order, and forgets them.
@@ -746,6 +794,32 @@ impl NgramCounter {
         declined.extend(not_ascii);
         declined.sort_unstable();
         Ok((data, indices, indptr, declined))
+    }
+
+    /// `(sums, declined)`: for each document, the sum of `weights` over the distinct terms it
+    /// holds, added in column order: the `row_dots` of a block of binary counts (no idf, no
+    /// norm), with no rows built. Declined documents, as for `count`, have a sum of 0.0.
+    fn presence_dots<'py>(
+        &self,
+        py: Python<'py>,
+        documents: &Bound<'py, PyList>,
+        weights: PyReadonlyArray1<'py, f64>,
+    ) -> PyResult<(Bound<'py, PyArray1<f64>>, Vec<usize>)> {
+        let weights = weights.as_slice()?;
+        if weights.len() < self.n_terms {
+            return Err(PyValueError::new_err(format!(
+                "presence_dots: {} weights for {} terms",
+                weights.len(),
+                self.n_terms
+            )));
+        }
+        let items: Vec<Bound<'py, PyAny>> = documents.iter().collect();
+        let texts: Vec<Option<&[u8]>> = items.iter().map(ascii_text).collect();
+        let not_ascii = (0..texts.len()).filter(|&i| texts[i].is_none());
+        let (sums, mut declined) = py.allow_threads(|| self.presence_sums(&texts, weights));
+        declined.extend(not_ascii);
+        declined.sort_unstable();
+        Ok((sums.into_pyarray(py), declined))
     }
 }
 

@@ -83,6 +83,16 @@ def test_context_lexicon_on_the_corpus(normalized):
     _assert_same_rows(ours, reference)
 
 
+def test_context_logit_is_the_dot_product_of_its_rows(normalized):
+    # The core adds up the lexicon's weights as it counts; the rows' dot product is the
+    # reference, on either path, bit for bit.
+    block, coef, intercept = _context._lexicon(_context.DEFAULT_LEXICON)
+    texts = normalized + ["", "caf\xe9 girls new in town", "\ud800 xphoneobfx"]
+    ours, reference = _both(lambda: _context.context_logit(texts))
+    assert ours.tobytes() == reference.tobytes()
+    assert ours.tobytes() == (block.transform(texts).dot(coef) + intercept).tobytes()
+
+
 def test_raw_corpus_with_declined_texts(word_block, corpus):
     # Not normalised: non-ASCII texts go to the Python code, the others to the core.
     declined = [text for text in corpus if not text.isascii()]
@@ -168,6 +178,35 @@ def test_any_documents_and_vocabulary(data, documents, ngram_range, lowercase, d
     if stored:
         block = TfidfBlock(terms, idf, settings_, block.index_arrays())
     _transform_both(block, documents)
+
+
+@settings(max_examples=100, deadline=None)
+@given(data=st.data(), documents=_documents,
+       ngram_range=st.sampled_from([(1, 1), (1, 2), (2, 2), (1, 3)]),
+       lowercase=st.booleans(), dtype=st.sampled_from(["float32", "float64"]))
+def test_presence_dot_of_any_documents_and_weights(data, documents, ngram_range, lowercase,
+                                                   dtype):
+    terms = _terms(data, *ngram_range)
+    weights = np.asarray(data.draw(st.lists(st.floats(allow_nan=False, width=64),
+                                            min_size=len(terms), max_size=len(terms))))
+    settings_ = TfidfSettings(ngram_range=ngram_range, lowercase=lowercase, binary=True,
+                              use_idf=False, norm=None, dtype=dtype)
+    block = TfidfBlock(terms, None, settings_)
+    ours, reference = _both(lambda: block.presence_dot(documents, weights))
+    rows = block.transform(documents).dot(weights)
+    assert ours.dtype == reference.dtype == np.float64
+    assert ours.tobytes() == reference.tobytes() == rows.tobytes()
+
+
+def test_presence_dot_needs_a_weight_per_term(word_block, normalized):
+    binary = TfidfBlock(word_block.terms, None, TfidfSettings(ngram_range=(1, 2), binary=True,
+                                                              use_idf=False, norm=None))
+    with pytest.raises(ValueError, match="weights"):
+        binary.presence_dot(normalized[:3], np.ones(len(word_block.terms) - 1))
+    # Not a block of binary counts: the rows' dot product, idf and norm included.
+    weights = np.linspace(-1, 1, len(word_block.terms))
+    assert (word_block.presence_dot(normalized[:50], weights).tobytes()
+            == word_block.transform(normalized[:50]).dot(weights).tobytes())
 
 
 @settings(max_examples=200, deadline=None)
