@@ -789,15 +789,21 @@ fn blanks(text: Vec<u8>, controls: bool) -> Vec<u8> {
         }
         return text[start..end].to_vec();
     }
-    let mut out = Vec::with_capacity(text.len());
-    for &c in &text {
-        if c == b' ' && out.last().is_none_or(|&l| l == b' ') {
-            continue;
-        }
-        out.push(c);
+    // Squeezed in place, without a branch per byte: every byte is written, and the write
+    // position moves on except for a blank after a blank (or at the start).
+    let mut text = text;
+    let mut kept = 0;
+    let mut after_blank = true;
+    for read in 0..text.len() {
+        let c = text[read];
+        text[kept] = c;
+        let blank = c == b' ';
+        kept += usize::from(!(blank && after_blank));
+        after_blank = blank;
     }
-    if out.last() == Some(&b' ') {
-        out.pop();
+    if kept > 0 && text[kept - 1] == b' ' {
+        kept -= 1;
     }
-    out
+    text.truncate(kept);
+    text
 }
