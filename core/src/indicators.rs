@@ -19,6 +19,7 @@ use regex_automata::nfa::thompson;
 use regex_automata::util::{start, syntax};
 use regex_automata::{Anchored, MatchKind};
 use std::sync::Mutex;
+use wide::{i8x16, CmpEq, CmpGt, CmpLt};
 
 /// Python's `_ASCII_NON_WORD`: the separator the scanner consumes before every match.
 const SEPARATOR: &str = r"[\x00-\x2f\x3a-\x40\x5b-\x5e\x60\x7b-\x7f]";
@@ -53,6 +54,8 @@ struct IndicatorScanner {
     viable: Vec<u128>,
     /// `SEPARATOR_BYTE` and `START_BYTE` flags of each byte.
     table: [u8; 256],
+    /// The bytes some entry starts with that are not word bytes (few or none).
+    start_others: Vec<u8>,
 }
 
 const _: () = assert!(std::mem::align_of::<IndicatorScanner>() <= crate::PYCLASS_ALIGN);
@@ -92,7 +95,8 @@ impl IndicatorScanner {
             .len()
             .saturating_mul(STEPS_PER_BYTE)
             .saturating_add(10_000);
-        while let Some(start) = self.next_candidate(&padded, pos) {
+        let candidates = self.candidate_bits(&padded);
+        while let Some(start) = self.next_candidate(&padded, &candidates, pos) {
             if cache.clear_count() != clears {
                 after = [None; 128];
                 clears = cache.clear_count();
@@ -148,28 +152,71 @@ impl IndicatorScanner {
             .map_err(|_| Declined)
     }
 
+    /// Bit `i % 64` of word `i / 64`: `padded[i]` (ASCII) is a separator and `padded[i + 1]`
+    /// a byte some entry starts with, or a word byte (which the table then tells apart).
+    /// Sixteen bytes at a time with SSE2 compares: a byte-by-byte scan cost more than the DFA
+    /// walks after most separators.
+    fn candidate_bits(&self, padded: &[u8]) -> Vec<u64> {
+        let n_words = padded.len() / 64 + 1;
+        let mut word = vec![0u64; n_words];
+        for (g, group) in padded.chunks(16).enumerate() {
+            let mut bytes = [0i8; 16];
+            for (b, &c) in bytes.iter_mut().zip(group) {
+                *b = c as i8;
+            }
+            let v = i8x16::from(bytes);
+            let between = |lo: u8, hi: u8| {
+                v.cmp_gt(i8x16::splat(lo as i8 - 1)) & v.cmp_lt(i8x16::splat(hi as i8 + 1))
+            };
+            let is_word = between(b'0', b'9')
+                | between(b'a', b'z')
+                | between(b'A', b'Z')
+                | v.cmp_eq(i8x16::splat(b'_' as i8));
+            let bits = (is_word.move_mask() as u64) & ((1u64 << group.len()) - 1);
+            word[g / 4] |= bits << (16 * (g % 4));
+        }
+        let mut start = word.clone();
+        for &b in &self.start_others {
+            for i in memchr::memchr_iter(b, padded) {
+                start[i / 64] |= 1 << (i % 64);
+            }
+        }
+        let valid = |k: usize| match padded.len().checked_sub(64 * k) {
+            Some(left) if left < 64 => (1u64 << left) - 1,
+            Some(_) => u64::MAX,
+            None => 0,
+        };
+        (0..n_words)
+            .map(|k| {
+                let next = start.get(k + 1).map_or(0, |s| s << 63);
+                !word[k] & valid(k) & ((start[k] >> 1) | next)
+            })
+            .collect()
+    }
+
     /// The first position from `pos` on where a match can start: a separator, then a byte
     /// some entry starts with, then one with which it can go on.
-    fn next_candidate(&self, padded: &[u8], pos: usize) -> Option<usize> {
-        let n = padded.len();
-        let mut i = pos;
-        while i + 1 < n {
-            let (Some(&separator), Some(&first)) = (padded.get(i), padded.get(i + 1)) else {
-                return None;
-            };
-            if self.table[usize::from(separator)] & SEPARATOR_BYTE != 0
-                && self.table[usize::from(first)] & START_BYTE != 0
-                && padded.get(i + 2).is_none_or(|&next| {
-                    self.viable
-                        .get(usize::from(first))
-                        .is_some_and(|&set| contains(set, next))
-                })
-            {
-                return Some(i);
+    fn next_candidate(&self, padded: &[u8], candidates: &[u64], pos: usize) -> Option<usize> {
+        let mut w = pos / 64;
+        let mut bits = candidates.get(w)? & (u64::MAX << (pos % 64));
+        loop {
+            while bits != 0 {
+                let i = w * 64 + bits.trailing_zeros() as usize;
+                bits &= bits - 1;
+                let first = *padded.get(i + 1)?;
+                if self.table[usize::from(first)] & START_BYTE != 0
+                    && padded.get(i + 2).is_none_or(|&next| {
+                        self.viable
+                            .get(usize::from(first))
+                            .is_some_and(|&set| contains(set, next))
+                    })
+                {
+                    return Some(i);
+                }
             }
-            i += 1;
+            w += 1;
+            bits = *candidates.get(w)?;
         }
-        None
     }
 
     /// The DFA's match from state `sid` at `start` (after a separator): (entry, end), in
@@ -365,8 +412,12 @@ impl IndicatorScanner {
                 table[usize::from(byte)] |= START_BYTE;
             }
         }
+        let start_others = (0u8..128)
+            .filter(|&b| contains(starts, b) && !is_word(b))
+            .collect();
         Ok(IndicatorScanner {
             table,
+            start_others,
             viable,
             cache: Mutex::new(dfa.create_cache()),
             dfa,

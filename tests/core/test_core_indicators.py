@@ -186,6 +186,26 @@ def test_user_lexicon(core, python_path, user_lexicon):
     assert compiled[0] == ["cheap", "visits"]
 
 
+def test_entries_that_start_with_a_non_word_byte(core, python_path, tmp_path):
+    # The scanner finds its candidates from a mask of word bytes, plus the other bytes
+    # entries start with: "$", "#", "+", "." here, at the start, the end and mid-text.
+    path = tmp_path / "symbols.toml"
+    path.write_text(USER_LEXICON + """
+[prices]
+description = "Prices and tags."
+source = "test"
+patterns = ['\\$\\d+', '#\\w+', '\\+\\d', '\\.\\.\\.', 'roses?']
+""", encoding="utf-8")
+    assert _core_scanner(_indicators._key(path)) is not None
+    texts = [*USER_TEXTS, "$200 roses #new +1 ... $5", "a$5 b#c ($40) [#x] ...+2 roses$",
+             "#" * 70 + " $1" + " ." * 40 + "...", "$", "+", "#a"]
+    _same_rows(*_both(python_path, lambda: indicator_rows(texts, str(path))))
+    compiled = [find_indicators(t, path) for t in texts]
+    with python_path():
+        assert compiled == [find_indicators(t, path) for t in texts]
+    assert "prices" in compiled[len(USER_TEXTS)]
+
+
 def test_untranslatable_lexicon_falls_back_to_python(core, python_path, tmp_path):
     path = tmp_path / "anchored.toml"
     path.write_text(USER_LEXICON + """
