@@ -12,6 +12,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyFrozenSet, PyList, PyString, PyTuple};
 
 use crate::analysis::{Analysis, Span};
+use crate::bytes;
 use crate::fold;
 
 pub(crate) const PHONE_TOKEN: &str = "xphonex";
@@ -140,36 +141,10 @@ static TRIGGER_TABLE: std::sync::LazyLock<TriggerTable> = std::sync::LazyLock::n
     }
 });
 
-/// Bit j: byte j of `chunk` (up to 64 bytes of skeleton) is a letter "a".."z". Eight bytes
-/// at a time (SWAR), as `ngrams::word_mask`: with every byte below 0x80, adding `0x80 - c`
-/// sets a byte's high bit exactly where it is at least `c`; a byte of 0x80 or more (not in a
-/// skeleton) is no letter.
-fn letter_bits(chunk: &[u8]) -> u64 {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    let at_least = |x: u64, c: u8| x.wrapping_add(ONES * u64::from(0x80 - c)) & HIGH;
-    let mut bits = 0u64;
-    for (k, group) in chunk.chunks(8).enumerate() {
-        let mut bytes = [0u8; 8];
-        bytes[..group.len()].copy_from_slice(group);
-        let x = u64::from_le_bytes(bytes);
-        let ascii = !x & HIGH;
-        let x = x & !HIGH; // no carry out of a byte
-        let letter = at_least(x, b'a') & !at_least(x, b'z' + 1) & ascii;
-        // The high bits, one per byte, gathered into the top byte.
-        bits |= (((letter >> 7).wrapping_mul(0x0102_0408_1020_4080)) >> 56) << (8 * k);
-    }
-    bits
-}
-
 /// The trigger words among the words of the skeleton (`_LETTERS_ONLY` split). Words are
 /// found on a bitmap of its letters (no branch per byte) and looked up by key.
 fn trigger_words(sb: &[u8]) -> u64 {
-    let n = sb.len();
-    let mut bits = vec![0u64; n / 64 + 1];
-    for (word, chunk) in bits.iter_mut().zip(sb.chunks(64)) {
-        *word = letter_bits(chunk);
-    }
+    let bits = bytes::bitmap(sb, |v| bytes::between(v, b'a', b'z'));
     let table = &*TRIGGER_TABLE;
     let mut mask = 0;
     // Word starts are the letters after a non-letter, taken chunk by chunk from the bitmap:
@@ -1137,28 +1112,4 @@ fn py_analyse<'py>(py: Python<'py>, text: &Bound<'py, PyAny>) -> PyResult<PyObje
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(py_analyse, m)?)?;
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn letter_bits_match_a_byte_test() {
-        // Every byte value at every position of chunks of each length, beside others.
-        for len in [1usize, 7, 8, 9, 63, 64] {
-            for b in 0..=255u8 {
-                for at in 0..len {
-                    for other in [0u8, b' ', b'a', b'z', b'{', 0x80, 0xff] {
-                        let mut chunk = vec![other; len];
-                        chunk[at] = b;
-                        let expected = (0..len).fold(0u64, |m, i| {
-                            m | (u64::from(chunk[i].is_ascii_lowercase()) << i)
-                        });
-                        assert_eq!(letter_bits(&chunk), expected, "byte {b} at {at} of {len}");
-                    }
-                }
-            }
-        }
-    }
 }

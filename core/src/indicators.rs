@@ -8,6 +8,8 @@
 
 mod program;
 
+use crate::bytes;
+
 use numpy::{PyArray1, PyArray2, PyArrayMethods};
 use program::{Node, Run};
 use pyo3::exceptions::PyValueError;
@@ -19,7 +21,6 @@ use regex_automata::nfa::thompson;
 use regex_automata::util::{start, syntax};
 use regex_automata::{Anchored, MatchKind};
 use std::sync::Mutex;
-use wide::{i8x16, CmpEq, CmpGt, CmpLt};
 
 /// Python's `_ASCII_NON_WORD`: the separator the scanner consumes before every match.
 const SEPARATOR: &str = r"[\x00-\x2f\x3a-\x40\x5b-\x5e\x60\x7b-\x7f]";
@@ -158,23 +159,7 @@ impl IndicatorScanner {
     /// walks after most separators.
     fn candidate_bits(&self, padded: &[u8]) -> Vec<u64> {
         let n_words = padded.len() / 64 + 1;
-        let mut word = vec![0u64; n_words];
-        for (g, group) in padded.chunks(16).enumerate() {
-            let mut bytes = [0i8; 16];
-            for (b, &c) in bytes.iter_mut().zip(group) {
-                *b = c as i8;
-            }
-            let v = i8x16::from(bytes);
-            let between = |lo: u8, hi: u8| {
-                v.cmp_gt(i8x16::splat(lo as i8 - 1)) & v.cmp_lt(i8x16::splat(hi as i8 + 1))
-            };
-            let is_word = between(b'0', b'9')
-                | between(b'a', b'z')
-                | between(b'A', b'Z')
-                | v.cmp_eq(i8x16::splat(b'_' as i8));
-            let bits = (is_word.move_mask() as u64) & ((1u64 << group.len()) - 1);
-            word[g / 4] |= bits << (16 * (g % 4));
-        }
+        let word = bytes::bitmap(padded, bytes::word);
         let mut start = word.clone();
         for &b in &self.start_others {
             for i in memchr::memchr_iter(b, padded) {

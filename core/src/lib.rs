@@ -11,6 +11,7 @@ use pyo3::prelude::*;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod analysis;
+mod bytes;
 mod contacts;
 mod csr;
 mod fold;

@@ -18,6 +18,7 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyList, PyString};
 
+use crate::bytes;
 use crate::csr::row_ranges;
 
 /// Word id of a token that no vocabulary n-gram holds (`_UNKNOWN` of the reference).
@@ -246,22 +247,6 @@ enum Phrases {
     Wide(PhraseTable<u64>),
 }
 
-/// `[A-Za-z0-9_]`: what `\w` matches in ASCII text (the reference of [`word_mask`]).
-#[cfg(test)]
-const fn word_bytes() -> [bool; 256] {
-    let mut table = [false; 256];
-    let mut b = 0;
-    while b < 256 {
-        let c = b as u8;
-        table[b] = c.is_ascii_alphanumeric() || c == b'_';
-        b += 1;
-    }
-    table
-}
-
-#[cfg(test)]
-static IS_WORD: [bool; 256] = word_bytes();
-
 /// The little-endian word of the 8 bytes at `at` (zeros past the end).
 #[inline]
 fn read_u64(bytes: &[u8], at: usize) -> u64 {
@@ -274,30 +259,6 @@ fn read_u64(bytes: &[u8], at: usize) -> u64 {
         }
     }
     u64::from_le_bytes(word)
-}
-
-/// Bit i: byte i of the 64 (ASCII) is a word byte, `[A-Za-z0-9_]`; eight bytes at a time
-/// (SWAR): with every byte below 0x80, adding `0x80 - c` to each sets its high bit exactly
-/// where the byte is at least `c`, with no carry into the next byte.
-#[inline]
-fn word_mask(chunk: &[u8]) -> u64 {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    let at_least = |x: u64, c: u8| x.wrapping_add(ONES * u64::from(0x80 - c)) & HIGH;
-    let mut mask = 0u64;
-    for (k, eight) in chunk.chunks_exact(8).enumerate() {
-        let x = u64::from_le_bytes(eight.try_into().unwrap_or([0; 8]));
-        let digit = at_least(x, b'0') & !at_least(x, b'9' + 1);
-        let folded = x | (ONES * 0x20); // lower-cases letters, keeps ASCII below 0x80
-        let letter = at_least(folded, b'a') & !at_least(folded, b'z' + 1);
-        let other = x ^ (ONES * u64::from(b'_')); // zero bytes: underscores
-        let underscore = !(other.wrapping_add(ONES * 0x7f) & HIGH) & HIGH;
-        let word = (digit | letter | underscore) & HIGH;
-        // The high bits, one per byte, gathered into the top byte.
-        let bits = ((word >> 7).wrapping_mul(0x0102_0408_1020_4080)) >> 56;
-        mask |= bits << (8 * k);
-    }
-    mask
 }
 
 /// A vocabulary's word n-grams, built from the reference's `_NgramIndex` of a `TfidfBlock`.
@@ -386,7 +347,8 @@ impl Count for f64 {
 /// Buffers reused from one document to the next.
 #[derive(Default)]
 struct Scratch {
-    /// Start and end of every run of word bytes.
+    /// Bit map of the word bytes, and the start and end of every run of them.
+    words: Vec<u64>,
     spans: Vec<(u32, u32)>,
     tokens: Vec<Entry>,
     phrases: Vec<Entry>,
@@ -397,7 +359,7 @@ struct Scratch {
 impl NgramCounter {
     /// The entries of a document's tokens, one-byte tokens left out (the pattern needs two).
     ///
-    /// Word bytes are found 64 at a time as a bit mask, and tokens as the mask's runs of
+    /// Word bytes are found as a bit mask (`bytes::bitmap`), and tokens as the mask's runs of
     /// ones, one loop turn per token (a byte-by-byte scan mispredicts at every token); a
     /// token of up to 16 bytes is looked up as two words read at its start.
     fn tokens(&self, text: &[u8], scratch: &mut Scratch) -> Result<(), Declined> {
@@ -405,19 +367,16 @@ impl NgramCounter {
             tokens,
             lowered,
             spans,
+            words,
             ..
         } = scratch;
         spans.clear();
         let mut start = 0u32; // of the token under way, if `inside`
         let mut inside = false;
-        for (block, chunk) in text.chunks(64).enumerate() {
-            let mut edges = if chunk.len() == 64 {
-                word_mask(chunk)
-            } else {
-                let mut last = [0u8; 64]; // zeros: not word bytes
-                last[..chunk.len()].copy_from_slice(chunk);
-                word_mask(&last)
-            };
+        // (The bitmap has a word past the text's end, all zeros: no token.)
+        bytes::bitmap_into(text, bytes::word, words);
+        for (block, &mask) in words.iter().enumerate() {
+            let mut edges = mask;
             // Bit i: byte i differs (word or not) from the one before it.
             edges ^= (edges << 1) | u64::from(inside);
             let base = (block * 64) as u32;
@@ -941,26 +900,4 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<NgramCounter>()?;
     m.add_function(wrap_pyfunction!(weigh_rows, m)?)?;
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn word_mask_matches_the_table() {
-        // Every ASCII byte at every position of a block, beside every other.
-        for b in 0u8..128 {
-            for at in 0..64 {
-                for other in [0u8, b' ', b'a', b'_', 0x7f] {
-                    let mut chunk = [other; 64];
-                    chunk[at] = b;
-                    let expected = (0..64).fold(0u64, |m, i| {
-                        m | (u64::from(IS_WORD[chunk[i] as usize]) << i)
-                    });
-                    assert_eq!(word_mask(&chunk), expected, "byte {b} at {at}");
-                }
-            }
-        }
-    }
 }

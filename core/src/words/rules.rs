@@ -5,7 +5,9 @@
 use std::sync::LazyLock;
 
 use regex::bytes::{Captures, Regex};
-use wide::{i8x16, CmpEq, CmpGt, CmpLt};
+use wide::{i8x16, CmpEq, CmpLt};
+
+use crate::bytes;
 
 use super::lexicon::Lexicon;
 
@@ -110,40 +112,31 @@ impl Views {
     fn chunk(chunk: &[u8], before: Option<u8>) -> [u64; 8] {
         let mut t = [0u64; 8];
         for (g, group) in chunk.chunks(16).enumerate() {
-            let mut bytes = [0i8; 16];
-            for (b, &c) in bytes.iter_mut().zip(group) {
-                *b = c as i8;
-            }
+            let v = bytes::load(group);
             // The byte before each: the group moved on by one, with the one before it first.
-            let mut prev = [0i8; 16];
-            let start = 16 * g;
-            let previous = if g == 0 {
-                before
-            } else {
-                chunk.get(start - 1).copied()
+            let prev = match g {
+                0 => {
+                    let mut prev = [0u8; 16];
+                    prev[0] = before.unwrap_or(0);
+                    for (p, &c) in prev[1..].iter_mut().zip(group) {
+                        *p = c;
+                    }
+                    bytes::load(&prev)
+                }
+                _ => bytes::load(chunk.get(16 * g - 1..).unwrap_or_default()),
             };
-            prev[0] = previous.unwrap_or(0) as i8;
-            for (b, &c) in prev[1..].iter_mut().zip(group) {
-                *b = c as i8;
-            }
-            let v = i8x16::from(bytes);
-            // Bytes of 0x80 and up are negative here: in no range below but "below 32".
-            let between = |lo: u8, hi: u8| {
-                v.cmp_gt(i8x16::splat(lo as i8 - 1)) & v.cmp_lt(i8x16::splat(hi as i8 + 1))
-            };
-            let is = |c: u8| v.cmp_eq(i8x16::splat(c as i8));
-            let lower = between(b'a', b'z');
-            let alnum = lower | between(b'0', b'9') | between(b'A', b'Z');
-            let leet = between(b'0', b'1') | between(b'3', b'5') | is(b'7') | is(b'@') | is(b'$');
-            let punct = between(33, 126) & !alnum;
+            let lower = bytes::between(v, b'a', b'z');
+            let alnum = lower | bytes::between(v, b'0', b'9') | bytes::between(v, b'A', b'Z');
+            let is = |c: u8| bytes::equals(v, c);
+            let leet = bytes::between(v, b'0', b'1')
+                | bytes::between(v, b'3', b'5')
+                | is(b'7')
+                | is(b'@')
+                | is(b'$');
+            let punct = bytes::between(v, 33, 126) & !alnum;
+            // Below 32 (bytes of 0x80 and up are negative there too), or 127.
             let ctrl = v.cmp_lt(i8x16::splat(32)) | is(127);
-            let equal = v.cmp_eq(i8x16::from(prev));
-            // Padding bytes past the chunk have no class.
-            let valid = if group.len() == 16 {
-                u64::from(u16::MAX)
-            } else {
-                (1u64 << group.len()) - 1
-            };
+            let equal = v.cmp_eq(prev);
             let shift = 16 * g;
             for (k, mask) in [
                 (ALNUM, alnum),
@@ -153,7 +146,8 @@ impl Views {
                 (CTRL, ctrl),
                 (EQUAL, equal),
             ] {
-                t[k] |= ((mask.move_mask() as u64) & valid) << shift;
+                // Padding bytes past the chunk have no class.
+                t[k] |= bytes::bits(mask, group.len()) << shift;
             }
         }
         if before.is_none() {
