@@ -658,7 +658,7 @@ fn padding(text: &[u8]) -> Option<Vec<u8>> {
     let n = text.len();
     let is_pad = |c: u8| matches!(c, b'.' | b'*' | b'|' | b'~' | b'!' | b'?' | b'_' | b'-');
     // Blank, any byte, blank: candidates from a bit view of the blanks.
-    let blanks = blank_bits(text);
+    let blanks = bytes::bitmap(text, |v| bytes::equals(v, b' '));
     let pair = |w: usize| {
         let at = |w: usize| blanks.get(w).copied().unwrap_or(0);
         at(w) & Views::ahead(at, w, 2)
@@ -696,29 +696,6 @@ fn padding(text: &[u8]) -> Option<Vec<u8>> {
     Some(out)
 }
 
-/// One bit per blank, 64 to a word: eight bytes at a time, the zero bytes of `x ^ "        "`
-/// (found without carries between bytes) packed to bits by a multiplication.
-fn blank_bits(text: &[u8]) -> Vec<u64> {
-    const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
-    let mut words = vec![0u64; text.len().div_ceil(64)];
-    for (g, group) in text.chunks(8).enumerate() {
-        let mut bytes = [0u8; 8];
-        for (b, &c) in bytes.iter_mut().zip(group) {
-            *b = c;
-        }
-        let z = u64::from_le_bytes(bytes) ^ 0x2020_2020_2020_2020;
-        let mut zero = !((((z & LOW7) + LOW7) | z) | LOW7) >> 7; // 0x01 in each blank
-        if group.len() < 8 {
-            zero &= (1u64 << (8 * group.len())) - 1;
-        }
-        let bits = zero.wrapping_mul(0x0102_0408_1020_4080) >> 56;
-        if let Some(w) = words.get_mut(g / 8) {
-            *w |= bits << (8 * (g % 8));
-        }
-    }
-    words
-}
-
 /// Python's `str.isspace` on ASCII.
 fn is_py_space(c: u8) -> bool {
     matches!(c, b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | 0x1c..=0x1f | b' ')
@@ -748,18 +725,28 @@ fn blanks(text: Vec<u8>, controls: bool) -> Vec<u8> {
         }
         return text[start..end].to_vec();
     }
-    // Squeezed in place, without a branch per byte: every byte is written, and the write
-    // position moves on except for a blank after a blank (or at the start).
+    // Squeezed in place: the text between the blanks to drop (a blank after a blank, or at the
+    // start) moves back, found on a bit map of the blanks.
     let mut text = text;
-    let mut kept = 0;
-    let mut after_blank = true;
-    for read in 0..text.len() {
-        let c = text[read];
-        text[kept] = c;
-        let blank = c == b' ';
-        kept += usize::from(!(blank && after_blank));
-        after_blank = blank;
+    let n = text.len();
+    let (mut kept, mut from) = (0, 0);
+    let mut after_blank = 1u64; // the start counts as a blank
+    for (w, &blank) in bytes::bitmap(&text, |v| bytes::equals(v, b' '))
+        .iter()
+        .enumerate()
+    {
+        let mut drop = blank & ((blank << 1) | after_blank);
+        after_blank = blank >> 63;
+        while drop != 0 {
+            let i = w * 64 + drop.trailing_zeros() as usize;
+            drop &= drop - 1;
+            text.copy_within(from..i, kept);
+            kept += i - from;
+            from = i + 1;
+        }
     }
+    text.copy_within(from..n, kept);
+    kept += n - from;
     if kept > 0 && text[kept - 1] == b' ' {
         kept -= 1;
     }
