@@ -92,6 +92,16 @@ def test_dense_identical(core, text: str) -> None:
 
 
 @settings(max_examples=200, deadline=None)
+@given(text=st.text(alphabet=st.sampled_from("ab1@ .*!-"), min_size=50, max_size=300))
+def test_long_blank_runs_identical(core, text: str) -> None:
+    """Runs of blanks and padding marks across the 16- and 64-byte blocks the compiled code
+    reads its byte classes in."""
+    found = _python_analysis(text)
+    compiled, reference = _both(found, core)
+    assert compiled == reference  # ASCII without control characters: never declined
+
+
+@settings(max_examples=200, deadline=None)
 @given(text=st.text(max_size=80))
 def test_any_text_identical_or_declined(core, text: str) -> None:
     found = _python_analysis(text)
