@@ -131,6 +131,13 @@ fn fold_run(py: Python<'_>, run: &str, n_chars: usize, skel: &mut Vec<u8>) -> Op
     Some(folded)
 }
 
+// Searchers built once (a one-shot `memmem::find` builds one per call). Statics are aligned
+// as their type needs, unlike the fields of a pyclass (see `lib.rs`).
+static FIND_NBSP: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+    std::sync::LazyLock::new(|| memchr::memmem::Finder::new("\u{a0}".as_bytes()));
+static FIND_QUOTE: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+    std::sync::LazyLock::new(|| memchr::memmem::Finder::new("\u{2019}".as_bytes()));
+
 /// `text` with no-break spaces made blanks and curly apostrophes straight, byte by byte.
 fn plain_text(text: &str) -> Option<String> {
     const NBSP: &[u8] = "\u{a0}".as_bytes();
@@ -167,8 +174,8 @@ pub fn skeleton<'a>(py: Python<'_>, text: &'a str) -> Option<Skeleton<'a>> {
             runs: Vec::new(),
         });
     }
-    let has_nbsp = memchr::memmem::find(text.as_bytes(), "\u{a0}".as_bytes()).is_some();
-    let has_quote = memchr::memmem::find(text.as_bytes(), "\u{2019}".as_bytes()).is_some();
+    let has_nbsp = FIND_NBSP.find(text.as_bytes()).is_some();
+    let has_quote = FIND_QUOTE.find(text.as_bytes()).is_some();
     let plain: Cow<'a, str> = if has_nbsp || has_quote {
         Cow::Owned(plain_text(text)?)
     } else {

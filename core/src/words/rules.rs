@@ -696,6 +696,10 @@ fn padding(text: &[u8]) -> Option<Vec<u8>> {
     Some(out)
 }
 
+/// Built once: a one-shot `memmem::find` builds a searcher per call.
+static FIND_TWO_BLANKS: LazyLock<memchr::memmem::Finder<'static>> =
+    LazyLock::new(|| memchr::memmem::Finder::new(b"  "));
+
 /// Python's `str.isspace` on ASCII.
 fn is_py_space(c: u8) -> bool {
     matches!(c, b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | 0x1c..=0x1f | b' ')
@@ -714,7 +718,7 @@ fn blanks(text: Vec<u8>, controls: bool) -> Vec<u8> {
         }
         return out;
     }
-    if memchr::memmem::find(&text, b"  ").is_none() {
+    if FIND_TWO_BLANKS.find(&text).is_none() {
         let start = text.iter().position(|&c| c != b' ').unwrap_or(text.len());
         let end = text
             .iter()
