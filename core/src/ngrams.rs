@@ -6,6 +6,10 @@
 //! n-grams are found as the reference's `_NgramIndex` finds them (chains of word ids), one
 //! document at a time, and come out as the CSR arrays `Rows.from_entries` makes of them.
 //!
+//! `NgramCounter.presence_dots` is `TfidfBlock.presence_dot`: for a block of binary counts
+//! (the context lexicon), each document's sum of weights over its distinct terms, added in
+//! column order as the rows' dot product adds them, with no rows built.
+//!
 //! `weigh_rows` is the idf and l2 steps of `TfidfBlock.weigh`: a product per value, then a
 //! sequential double sum of squares per row, `sqrt` and a division, all correctly rounded IEEE
 //! operations, so the result is numpy's to the bit (the logarithm of sublinear tf stays in
