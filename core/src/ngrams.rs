@@ -586,10 +586,9 @@ impl Tally {
         }
     }
 
-    /// The sum of `weights` over the columns seen, added in column order from 0.0 (as
-    /// `row_dots` adds binary rows), and forgets them.
-    fn drain_sum(&mut self, weights: &[f64]) -> f64 {
-        let mut sum = 0.0;
+    /// Each column seen and its count, in column order, to `visit`; then forgets them.
+    #[inline]
+    fn drain_each(&mut self, mut visit: impl FnMut(usize, u32)) {
         for (w, summary) in self.words.iter_mut().enumerate() {
             let mut bits = std::mem::take(summary);
             while bits != 0 {
@@ -599,30 +598,27 @@ impl Tally {
                 while seen != 0 {
                     let column = word * 64 + seen.trailing_zeros() as usize;
                     seen &= seen - 1;
-                    self.counts[column] = 0;
-                    sum += weights[column]; // weights cover every column: checked by the caller
+                    visit(column, std::mem::take(&mut self.counts[column]));
                 }
             }
         }
+    }
+
+    /// The sum of `weights` over the columns seen, added in column order from 0.0 (as
+    /// `row_dots` adds binary rows), and forgets them.
+    fn drain_sum(&mut self, weights: &[f64]) -> f64 {
+        let mut sum = 0.0;
+        // Weights cover every column: checked by the caller.
+        self.drain_each(|column, _| sum += weights[column]);
         sum
     }
 
     /// Appends the columns seen and their counts, in column order, and forgets them.
     fn drain<T: Count>(&mut self, columns: &mut Vec<i32>, counts: &mut Vec<T>) {
-        for (w, summary) in self.words.iter_mut().enumerate() {
-            let mut bits = std::mem::take(summary);
-            while bits != 0 {
-                let word = w * 64 + bits.trailing_zeros() as usize;
-                bits &= bits - 1;
-                let mut seen = std::mem::take(&mut self.seen[word]);
-                while seen != 0 {
-                    let column = word * 64 + seen.trailing_zeros() as usize;
-                    seen &= seen - 1;
-                    columns.push(column as i32);
-                    counts.push(T::of(std::mem::take(&mut self.counts[column])));
-                }
-            }
-        }
+        self.drain_each(|column, count| {
+            columns.push(column as i32);
+            counts.push(T::of(count));
+        });
     }
 }
 

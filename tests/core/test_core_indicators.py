@@ -186,16 +186,23 @@ def test_user_lexicon(core, python_path, user_lexicon):
     assert compiled[0] == ["cheap", "visits"]
 
 
+def _user_lexicon_with(tmp_path, name: str, description: str, patterns: str):
+    """The user lexicon and one more indicator, as a file."""
+    path = tmp_path / f"{name}.toml"
+    path.write_text(USER_LEXICON + f"""
+[{name}]
+description = "{description}"
+source = "test"
+patterns = {patterns}
+""", encoding="utf-8")
+    return path
+
+
 def test_entries_that_start_with_a_non_word_byte(core, python_path, tmp_path):
     # The scanner finds its candidates from a mask of word bytes, plus the other bytes
     # entries start with: "$", "#", "+", "." here, at the start, the end and mid-text.
-    path = tmp_path / "symbols.toml"
-    path.write_text(USER_LEXICON + """
-[prices]
-description = "Prices and tags."
-source = "test"
-patterns = ['\\$\\d+', '#\\w+', '\\+\\d', '\\.\\.\\.', 'roses?']
-""", encoding="utf-8")
+    path = _user_lexicon_with(tmp_path, "prices", "Prices and tags.",
+                              r"""['\$\d+', '#\w+', '\+\d', '\.\.\.', 'roses?']""")
     assert _core_scanner(_indicators._key(path)) is not None
     texts = [*USER_TEXTS, "$200 roses #new +1 ... $5", "a$5 b#c ($40) [#x] ...+2 roses$",
              "#" * 70 + " $1" + " ." * 40 + "...", "$", "+", "#a"]
@@ -207,13 +214,7 @@ patterns = ['\\$\\d+', '#\\w+', '\\+\\d', '\\.\\.\\.', 'roses?']
 
 
 def test_untranslatable_lexicon_falls_back_to_python(core, python_path, tmp_path):
-    path = tmp_path / "anchored.toml"
-    path.write_text(USER_LEXICON + """
-[anchored]
-description = "At the end only."
-source = "test"
-patterns = ['bye$']
-""", encoding="utf-8")
+    path = _user_lexicon_with(tmp_path, "anchored", "At the end only.", "['bye$']")
     assert _core_scanner(_indicators._key(path)) is None
     texts = [*USER_TEXTS, "ok bye", "bye now"]
     _same_rows(*_both(python_path, lambda: indicator_rows(texts, str(path))))
