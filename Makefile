@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 MODEL ?= models/chainbreaker
 
-.PHONY: setup core demo test lint browser clean
+.PHONY: setup core core-test demo test lint browser clean
 
 setup: $(VENV)/.installed
 
@@ -33,9 +33,14 @@ demo: setup  ## train on the public dataset, score the invented example ads, wri
 lint: setup
 	$(BIN)/ruff check .
 
-test: setup lint  ## lint, then run the test suite on the compiled core, then on the Python path
+test: setup lint core-test  ## lint, the core's unit tests, then the test suite on the compiled core, then on the Python path
 	$(BIN)/python -m pytest
 	CLASSIFIER_PURE_PYTHON=1 $(BIN)/python -m pytest
+
+core-test:  ## the compiled text core's own unit tests (Rust), where cargo is installed
+	@if command -v cargo >/dev/null; then \
+		PYO3_PYTHON=$(BIN)/python cargo test --quiet --manifest-path core/Cargo.toml; \
+	else echo "cargo not found: no unit tests of the compiled core"; fi
 
 browser:  ## headless Chromium and its driver, for the review page's browser tests (Debian)
 	command -v chromium >/dev/null && command -v chromedriver >/dev/null || \

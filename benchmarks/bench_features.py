@@ -12,7 +12,9 @@ times each block of the feature union on the normalised ads, and the formatting 
 Last, the text core (``text_core_us_per_ad``): the default model's data path (what ``classifier
 score`` runs: normalisation, then every feature block on the normalised text), per stage, in
 CPU microseconds per ad on one core, on the compiled core and on the Python path in turn,
-which must give identical features. ``--core-only`` skips everything else.
+which must give identical features; then the word and context n-grams counted in one pass
+(as scoring counts them), normalisation + indicators + n-grams run in turn (the stages of
+issue #15's target), and the whole path. ``--core-only`` skips everything else.
 
 Usage::
 
@@ -69,6 +71,8 @@ def text_core_stages(texts: list[str], repeats: int) -> dict[str, dict[str, floa
                 times[block.name] = _us_per_ad(lambda b=block, t=normalized: b.transform(t),
                                                len(texts), repeats)
             times["sum_of_stages"] = sum(times.values())
+            if linear.gated:
+                times.update(_one_pass_stages(linear, texts, normalized, repeats))
             # The whole data path, as scoring runs it (with the union's stacking and gating).
             times["features"] = _us_per_ad(lambda: linear.features(texts), len(texts), repeats)
             stages[name] = times
@@ -82,6 +86,30 @@ def text_core_stages(texts: list[str], repeats: int) -> dict[str, dict[str, floa
                                                                                 strict=True)):
             raise SystemExit("the text cores gave different features")
     return stages
+
+
+def _one_pass_stages(linear, texts: list[str], normalized: list[str],
+                     repeats: int) -> dict[str, float]:
+    """CPU us/ad of the word and context n-grams counted in one pass (as ``features`` counts
+    them), and of normalisation + indicators + n-grams, the stages issue #15 names, run in
+    turn from the raw texts (evidence rules and the stacking of the blocks left out)."""
+    from classifier.features._context import words_and_context_rows
+
+    words = next(block for block in linear.blocks if block.kind == "tfidf")
+    indicators = next(block for block in linear.blocks if block.kind == "indicators")
+    lexicon = linear.blocks[-1].params["lexicon"]
+
+    def named_stages() -> None:
+        text = linear.normalize(texts)
+        indicators.transform(text)
+        words_and_context_rows(words.tfidf, text, lexicon)
+
+    return {
+        "words_and_context_one_pass": _us_per_ad(
+            lambda: words_and_context_rows(words.tfidf, normalized, lexicon), len(texts),
+            repeats),
+        "normalize_indicators_ngrams": _us_per_ad(named_stages, len(texts), repeats),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -82,7 +82,21 @@ def log_expit(x: np.ndarray) -> np.ndarray:
 
 def context_rows(texts: list[str], lexicon: str = DEFAULT_LEXICON) -> Rows:
     """One column per text: ``log p_ctx``."""
-    log_p = log_expit(context_logit(texts, lexicon))
+    return _log_p_rows(context_logit(texts, lexicon))
+
+
+def words_and_context_rows(words: TfidfBlock, texts: list[str],
+                           lexicon: str = DEFAULT_LEXICON) -> tuple[Rows, Rows]:
+    """``(words.transform(texts), context_rows(texts, lexicon))``: a word block's rows and
+    the context column, their n-grams counted in one pass over the texts (see
+    :meth:`TfidfBlock.transform_and_presence_dot`)."""
+    block, coef, intercept = _lexicon(lexicon)
+    rows, sums = words.transform_and_presence_dot(texts, block, coef)
+    return rows, _log_p_rows(sums + intercept)
+
+
+def _log_p_rows(logit: np.ndarray) -> Rows:
+    log_p = log_expit(logit)
     n = len(log_p)
     return Rows(log_p, np.zeros(n, dtype=np.int32), np.arange(n + 1, dtype=np.int64), (n, 1))
 

@@ -47,6 +47,8 @@ _UNKNOWN, _SHORT = -1, -2
 _CHUNK = 4096
 # Batches of at least this many lookups use a hash table (see _NgramIndex._hashed_keys).
 _HASH_LOOKUP = 20_000
+# Attributes of a TfidfBlock that hold the compiled core's objects (not pickled).
+_CORE_CACHES = ("_core_cache", "_core_pair_cache")
 # Data types of the counts and TF-IDF values that the compiled core computes.
 _CORE_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
@@ -245,10 +247,8 @@ class TfidfBlock:
         self.text = text
 
     def __getstate__(self) -> dict:
-        # The compiled counter is rebuilt where the block is unpickled (a Dask worker).
-        state = dict(self.__dict__)
-        state.pop("_core_cache", None)
-        return state
+        # The compiled counters are rebuilt where the block is unpickled (a Dask worker).
+        return {k: v for k, v in self.__dict__.items() if k not in _CORE_CACHES}
 
     @cached_property
     def vocabulary(self) -> dict[str, int]:
@@ -325,14 +325,59 @@ class TfidfBlock:
         """``self.transform(documents).dot(weights)`` of a block of binary counts with no idf
         and no norm: each document's sum of the weights of the distinct terms it holds, added
         in column order. The compiled core adds them as it counts, with no rows built."""
-        counter = self._core_counter()
-        settings = self.settings
-        if (counter is None or not settings.binary or settings.norm is not None
-                or (settings.use_idf and self.idf is not None)):
+        counter = self._presence_counter()
+        if counter is None:
             return self.transform(documents).dot(weights)
         documents = documents if isinstance(documents, list) else list(documents)
         weights = np.ascontiguousarray(weights, dtype=np.float64)
         sums, declined = counter.presence_dots(documents, weights)
+        return self._with_python_sums(documents, declined, sums, weights)
+
+    def transform_and_presence_dot(self, documents: Iterable[str], other: TfidfBlock,
+                                   weights: np.ndarray) -> tuple[Rows, np.ndarray]:
+        """``(self.transform(documents), other.presence_dot(documents, weights))``, the same
+        to the bit; the compiled core counts both in one pass over the documents: each is
+        tokenised once, and each token looked up once in a table of both vocabularies."""
+        pair = self._core_pair(other)
+        if pair is None:
+            return self.transform(documents), other.presence_dot(documents, weights)
+        documents = documents if isinstance(documents, list) else list(documents)
+        weights = np.ascontiguousarray(weights, dtype=np.float64)
+        data, indices, indptr, declined, sums, declined_sums = pair.count_and_presence_dots(
+            documents, weights)
+        if declined:
+            data, indices, indptr = self._with_python_rows(documents, declined, data, indices,
+                                                           indptr)
+        rows = self.weigh(Rows(data, indices, indptr, (len(documents), len(self.terms))))
+        return rows, other._with_python_sums(documents, declined_sums, sums, weights)
+
+    def _presence_counter(self) -> object | None:
+        """The core's counter, if :meth:`presence_dot` may add weights as it counts (binary
+        counts, no idf, no norm), else ``None``."""
+        settings = self.settings
+        if (not settings.binary or settings.norm is not None
+                or (settings.use_idf and self.idf is not None)):
+            return None
+        return self._core_counter()
+
+    def _core_pair(self, other: TfidfBlock) -> object | None:
+        """The core's ``NgramPair`` of this block's counts and ``other``'s presence sums (built
+        once per core and block), or ``None`` where either is counted by the Python code."""
+        counter, sums = self._core_counter(), other._presence_counter()
+        make_pair = getattr(_core.CORE, "NgramPair", None)  # None: an older build
+        if (counter is None or sums is None or make_pair is None
+                or self.settings.lowercase != other.settings.lowercase):
+            return None
+        cached = self.__dict__.get("_core_pair_cache")
+        if cached is None or cached[0] is not counter or cached[1] is not sums:
+            cached = self.__dict__["_core_pair_cache"] = (counter, sums,
+                                                         make_pair(counter, sums))
+        return cached[2]
+
+    def _with_python_sums(self, documents: list, declined: list[int], sums: np.ndarray,
+                          weights: np.ndarray) -> np.ndarray:
+        """``sums`` with those of the documents the core declined computed by the Python
+        code."""
         if declined:
             sums[declined] = self.transform([documents[i] for i in declined]).dot(weights)
         return sums

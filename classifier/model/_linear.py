@@ -127,13 +127,25 @@ class LinearModel:
 
     def features(self, texts: Sequence[str]) -> Rows:
         """Feature rows of raw texts (the pipeline's union of blocks, on normalised text)."""
-        normalized = self.normalize(texts)
-        blocks = [block.transform(normalized) for block in self.blocks]
+        blocks = self._block_rows(self.normalize(texts))
         if not self.gated:
             return Rows.hstack(blocks)
         from classifier.features._context import scales
 
         return Rows.hstack(blocks, scales(blocks[-1]))
+
+    def _block_rows(self, normalized: list[str]) -> list[Rows]:
+        """Each block's rows of the normalised texts. The first word block and the context
+        block count their n-grams in one pass over the texts (the same rows as one by one)."""
+        rows: dict[int, Rows] = {}
+        words = next((i for i, block in enumerate(self.blocks) if block.kind == "tfidf"), None)
+        if self.gated and words is not None:
+            from classifier.features._context import words_and_context_rows
+
+            rows[words], rows[len(self.blocks) - 1] = words_and_context_rows(
+                self.blocks[words].tfidf, normalized, self.blocks[-1].params["lexicon"])
+        return [rows[i] if i in rows else block.transform(normalized)
+                for i, block in enumerate(self.blocks)]
 
     @property
     def gated(self) -> bool:

@@ -109,8 +109,10 @@ def normalize_texts(texts: Iterable[str], contacts: bool = False) -> list:
     one = normalize_and_extract if contacts else normalize_text
     if _core.CORE is None:
         return [one(text) for text in texts]
-    done = _core.CORE.normalize_texts(texts, contacts)
-    return [one(text) if d is None else d for d, text in zip(done, texts, strict=True)]
+    done, declined = _core.CORE.normalize_texts(texts, contacts)
+    for i in declined:
+        done[i] = one(texts[i])
+    return done
 
 
 def _normalized(found: _Analysis) -> str:

@@ -52,10 +52,46 @@ pub fn bitmap(text: &[u8], class: impl Fn(i8x16) -> i8x16) -> Vec<u64> {
 /// [`bitmap`] into a buffer reused from one text to the next.
 pub fn bitmap_into(text: &[u8], class: impl Fn(i8x16) -> i8x16, words: &mut Vec<u64>) {
     words.clear();
-    words.resize(text.len() / 64 + 1, 0);
-    for (g, group) in text.chunks(16).enumerate() {
-        words[g / 4] |= bits(class(load(group)), group.len()) << (16 * (g % 4));
+    words.reserve(text.len() / 64 + 1);
+    // Whole blocks of 64 bytes: four loads, no length checks.
+    let (blocks, tail) = text.as_chunks::<64>();
+    for block in blocks {
+        let (groups, _) = block.as_chunks::<16>();
+        let mut word = 0;
+        for (g, group) in groups.iter().enumerate() {
+            let v = i8x16::from(group.map(|b| b as i8));
+            word |= (class(v).move_mask() as u64) << (16 * g);
+        }
+        words.push(word);
     }
+    let mut last = 0;
+    for (g, group) in tail.chunks(16).enumerate() {
+        last |= bits(class(load(group)), group.len()) << (16 * g);
+    }
+    words.push(last); // (all zeros if the text ends a block)
+}
+
+/// Each run of set bits of a [`bitmap`] as `(start, end)`, in order, one loop turn per run
+/// (a byte-by-byte scan would mispredict at every edge).
+#[inline]
+pub fn for_each_run(words: &[u64], mut each: impl FnMut(usize, usize)) {
+    let mut start = 0; // of the run under way, if `inside`
+    let mut inside = false;
+    for (block, &mask) in words.iter().enumerate() {
+        // Bit i: bit i differs from the one before it.
+        let mut edges = mask ^ ((mask << 1) | u64::from(inside));
+        while edges != 0 {
+            let at = block * 64 + edges.trailing_zeros() as usize;
+            edges &= edges - 1;
+            if inside {
+                each(start, at);
+            } else {
+                start = at;
+            }
+            inside = !inside;
+        }
+    }
+    // (A bitmap ends with a word of zeros past the text: every run has ended.)
 }
 
 #[cfg(test)]
@@ -64,7 +100,7 @@ mod tests {
 
     #[test]
     fn classes_match_a_byte_test() {
-        for len in [1usize, 15, 16, 17, 64, 65] {
+        for len in [1usize, 15, 16, 17, 63, 64, 65, 128, 130] {
             for b in 0..=255u8 {
                 for at in [0, len / 2, len - 1] {
                     for other in [0u8, b' ', b'a', b'_', b'Z', 0x7f, 0x80, 0xff] {
@@ -80,6 +116,20 @@ mod tests {
                             assert_eq!(bit(&letters), c.is_ascii_lowercase());
                             assert_eq!(bit(&sevens), c == b'7');
                         }
+                        let mut runs = Vec::new();
+                        for_each_run(&words, |s, e| runs.push((s, e)));
+                        let mut expected = Vec::new();
+                        let mut i = 0;
+                        while i < len {
+                            let j = (i..len)
+                                .find(|&j| !(text[j].is_ascii_alphanumeric() || text[j] == b'_'))
+                                .unwrap_or(len);
+                            if j > i {
+                                expected.push((i, j));
+                            }
+                            i = j + 1;
+                        }
+                        assert_eq!(runs, expected);
                         let past = |m: &[u64]| m[len / 64] >> (len % 64);
                         assert_eq!((past(&words), past(&letters), past(&sevens)), (0, 0, 0));
                     }

@@ -28,7 +28,7 @@ const HANDLE_RANK: u8 = 2;
 const PHONE_RANK: u8 = 3;
 
 /// `_TRIGGER_WORDS`: bit `k` of a word mask is `TRIGGER_WORDS[k]`.
-const TRIGGER_WORDS: [&[u8]; 45] = [
+pub(crate) const TRIGGER_WORDS: [&[u8]; 45] = [
     // `_DIGIT_WORD_STARTS` (0..10)
     b"zero",
     b"one",
@@ -84,7 +84,17 @@ const HANDLE_KEYWORDS: u64 = ((1 << 24) - 1) & !DIGIT_WORD_STARTS;
 const AT_WORD: u64 = 1 << 24;
 const DOT_WORD: u64 = 1 << 25;
 
-/// A word of two to nine letters as an integer (its bytes, little-endian): one load, one
+/// Letters in the longest trigger word.
+const MAX_TRIGGER_LEN: usize = 9;
+const _: () = {
+    let mut k = 0;
+    while k < TRIGGER_WORDS.len() {
+        assert!(TRIGGER_WORDS[k].len() <= MAX_TRIGGER_LEN);
+        k += 1;
+    }
+};
+
+/// A word of one to nine letters as an integer (its bytes, little-endian): one load, one
 /// mask, no loop over its letters.
 fn word_key(sb: &[u8], start: usize, len: usize) -> u128 {
     let mut buf = [0u8; 16];
@@ -161,8 +171,10 @@ fn trigger_words(sb: &[u8]) -> u64 {
                 // The word goes on in the next chunk (ten letters are enough to tell).
                 len += (!bits.get(w + 1).copied().unwrap_or(0)).trailing_zeros() as usize;
             }
-            // Ten letters at most: no trigger word is longer, nor shorter than two.
-            let key = word_key(sb, w * 64 + s, len.min(10));
+            if len > MAX_TRIGGER_LEN {
+                continue; // no trigger word is that long
+            }
+            let key = word_key(sb, w * 64 + s, len);
             let (slot_key, bit) = table.slots[table.slot(key)];
             mask |= u64::from(slot_key == key) << bit;
         }
@@ -915,37 +927,7 @@ pub(crate) struct Decline;
 /// non-ASCII characters missing from the cache (`_fold._fold_run`) and numbers outside North
 /// America (`_contacts._international_phones`, which uses `phonenumbers`). Everything else
 /// runs in Rust.
-pub fn analyse(py: Python<'_>, text: &str) -> Option<Analysis> {
-    let found = analyse_borrowed(py, text)?;
-    Some(Analysis {
-        text: found.text.into_owned(),
-        skeleton: String::from_utf8(found.skeleton).ok()?,
-        runs: found
-            .runs
-            .into_iter()
-            .map(|(start, end, folded)| (start, end, folded.to_string()))
-            .collect(),
-        spans: found.spans,
-        words: TRIGGER_WORDS
-            .iter()
-            .enumerate()
-            .filter(|(k, _)| found.words & (1 << k) != 0)
-            .map(|(_, w)| ascii_string(w))
-            .collect(),
-    })
-}
-
-/// `_analyse` with the text borrowed where unchanged and the trigger words as a bit mask.
-struct Analysed<'a> {
-    text: std::borrow::Cow<'a, str>,
-    skeleton: Vec<u8>,
-    runs: Vec<(usize, usize, std::rc::Rc<str>)>,
-    spans: Vec<Span>,
-    /// Bit `k`: `TRIGGER_WORDS[k]` is a word of the text.
-    words: u64,
-}
-
-fn analyse_borrowed<'a>(py: Python<'_>, text: &'a str) -> Option<Analysed<'a>> {
+pub fn analyse<'a>(py: Python<'_>, text: &'a str) -> Option<Analysis<'a>> {
     let skel = fold::skeleton(py, text)?;
     let sb = skel.skeleton.as_slice();
     let view = TextView::new(skel.text.as_ref());
@@ -984,17 +966,12 @@ fn analyse_borrowed<'a>(py: Python<'_>, text: &'a str) -> Option<Analysed<'a>> {
             found.push(Found::new(PHONE_RANK, start, end, token, key));
         }
         // Last guard for privacy: no run of seven digits or more outside a span.
-        let mut i = 0;
-        while let Some(off) = memchr::memchr(b'0', &digits[i..]) {
-            i += off;
-            let start = i;
-            while i < digits.len() && digits[i] == b'0' {
-                i += 1;
+        let digit_bits = bytes::bitmap(sb, |v| bytes::between(v, b'0', b'9'));
+        bytes::for_each_run(&digit_bits, |start, end| {
+            if end - start >= 7 {
+                found.push(Found::new(PHONE_RANK + 1, start, end, PHONE_TOKEN, None));
             }
-            if i - start >= 7 {
-                found.push(Found::new(PHONE_RANK + 1, start, i, PHONE_TOKEN, None));
-            }
-        }
+        });
     }
     let mut spans: Vec<Found> = Vec::new();
     if found.len() == 1 {
@@ -1034,7 +1011,7 @@ fn analyse_borrowed<'a>(py: Python<'_>, text: &'a str) -> Option<Analysed<'a>> {
             }
         })
         .collect();
-    Some(Analysed {
+    Some(Analysis {
         text: skel.text,
         skeleton: skel.skeleton,
         runs: skel.runs,
@@ -1057,7 +1034,7 @@ fn py_analyse<'py>(py: Python<'py>, text: &Bound<'py, PyAny>) -> PyResult<PyObje
     let Ok(s) = pystr.to_str() else {
         return Ok(py.None());
     };
-    let Some(found) = analyse_borrowed(py, s) else {
+    let Some(found) = analyse(py, s) else {
         return Ok(py.None());
     };
     let text_obj: Bound<'py, PyAny> = match &found.text {

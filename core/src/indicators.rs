@@ -19,7 +19,7 @@ use regex_automata::hybrid::dfa::{Cache, DFA};
 use regex_automata::hybrid::LazyStateID;
 use regex_automata::nfa::thompson;
 use regex_automata::util::{start, syntax};
-use regex_automata::{Anchored, MatchKind};
+use regex_automata::{Anchored, MatchKind, PatternID};
 use std::sync::Mutex;
 
 /// Python's `_ASCII_NON_WORD`: the separator the scanner consumes before every match.
@@ -37,7 +37,36 @@ struct Entry {
     exact: bool,
     /// Bytes a match can start with (after the separator).
     first: u128,
+    /// The sets of the first bytes every match consumes (after the separator).
+    prefix: Vec<u128>,
+    /// An entry that is a negative look-behind of these sets, then no other look-around
+    /// (see `Node::not_after`): where its look-behind holds, the DFA's match is exact.
+    not_after: Option<Vec<u128>>,
 }
+
+impl Entry {
+    /// Whether the DFA's match of this entry at `at` is the Python scanner's.
+    #[inline]
+    fn exact_at(&self, padded: &[u8], at: usize) -> bool {
+        if self.exact {
+            return true;
+        }
+        let Some(sets) = &self.not_after else {
+            return false;
+        };
+        // At the start of the text nothing comes before: the look-behind holds.
+        let Some(before) = at
+            .checked_sub(sets.len())
+            .and_then(|from| padded.get(from..at))
+        else {
+            return true;
+        };
+        !sets.iter().zip(before).all(|(&set, &b)| contains(set, b))
+    }
+}
+
+/// Leading bytes checked before the exact matcher runs.
+const PREFIX_CHECK: usize = 8;
 
 /// A compiled lexicon: one multi-pattern lazy DFA whose pattern `i` is entry `i` without its
 /// look-arounds, between a separator and a half word boundary, in leftmost-first order. As in
@@ -77,30 +106,48 @@ fn is_word(byte: u8) -> bool {
 }
 
 impl IndicatorScanner {
-    /// Every match of the Python scanner in `text`, with its column (`_Matcher.scan`).
-    fn matches(&self, cache: &mut Cache, text: &str) -> Result<Vec<Found>, Declined> {
+    /// Every match of the Python scanner in `text`, with its column (`_Matcher.scan`), in
+    /// `scratch.found`.
+    fn matches(
+        &self,
+        cache: &mut Cache,
+        text: &str,
+        scratch: &mut Scratch,
+    ) -> Result<(), Declined> {
         // \x1c-\x1f: Python's namer (Unicode \s) and scanner (ASCII \s) could disagree there.
-        if !text.is_ascii() || text.bytes().any(|b| (0x1c..=0x1f).contains(&b)) {
+        // (A fold with no early exit: the compiler makes it sixteen bytes at a time.)
+        let controls = |chunk: &[u8]| {
+            chunk
+                .iter()
+                .fold(false, |any, &b| any | (b.wrapping_sub(0x1c) < 4))
+        };
+        if !text.is_ascii() || text.as_bytes().chunks(256).any(controls) {
             return Err(Declined);
         }
-        let mut padded = Vec::with_capacity(text.len() + 1);
+        let Scratch {
+            padded,
+            words,
+            candidates,
+            found,
+            after,
+            clears,
+        } = scratch;
+        padded.clear();
         padded.push(b' ');
         padded.extend_from_slice(text.as_bytes());
-        let run = Run::new(&padded);
-        let mut found = Vec::new();
+        let padded = padded.as_slice();
+        let run = Run::new(padded);
+        found.clear();
         let mut pos = 0;
-        // The DFA state after each separator byte, valid until the cache is cleared.
-        let mut after = [None; 128];
-        let mut clears = cache.clear_count();
         let mut budget = padded
             .len()
             .saturating_mul(STEPS_PER_BYTE)
             .saturating_add(10_000);
-        let candidates = self.candidate_bits(&padded);
-        while let Some(start) = self.next_candidate(&padded, &candidates, pos) {
-            if cache.clear_count() != clears {
-                after = [None; 128];
-                clears = cache.clear_count();
+        self.candidate_bits(padded, words, candidates);
+        while let Some(start) = self.next_candidate(padded, candidates, pos) {
+            if cache.clear_count() != *clears {
+                *after = [None; 128];
+                *clears = cache.clear_count();
             }
             let separator = usize::from(padded.get(start).copied().unwrap_or(b' ') & 0x7f);
             let sid = match after.get(separator).copied().flatten() {
@@ -113,12 +160,12 @@ impl IndicatorScanner {
                     sid
                 }
             };
-            let chosen = match self.longest_first(cache, sid, &padded, start + 1, &mut budget)? {
+            let chosen = match self.longest_first(cache, sid, padded, start + 1, &mut budget)? {
                 None => None,
                 Some((index, end)) => match self.entries.get(index) {
-                    Some(entry) if entry.exact => Some((entry.column, end)),
+                    Some(entry) if entry.exact_at(padded, start + 1) => Some((entry.column, end)),
                     // Entries before `index` cannot match here; try it and those after, exactly.
-                    _ => self.exact_from(&run, &padded, start, index),
+                    _ => self.exact_from(cache, &mut budget, &run, padded, start, index)?,
                 },
             };
             if run.exhausted() {
@@ -137,7 +184,7 @@ impl IndicatorScanner {
                 None => pos = start + 1,
             }
         }
-        Ok(found)
+        Ok(())
     }
 
     /// The DFA state once a separator byte is consumed (from an anchored start).
@@ -157,10 +204,12 @@ impl IndicatorScanner {
     /// a byte some entry starts with, or a word byte (which the table then tells apart).
     /// Sixteen bytes at a time with SSE2 compares: a byte-by-byte scan cost more than the DFA
     /// walks after most separators.
-    fn candidate_bits(&self, padded: &[u8]) -> Vec<u64> {
-        let n_words = padded.len() / 64 + 1;
-        let word = bytes::bitmap(padded, bytes::word);
-        let mut start = word.clone();
+    fn candidate_bits(&self, padded: &[u8], word: &mut Vec<u64>, candidates: &mut Vec<u64>) {
+        bytes::bitmap_into(padded, bytes::word, word);
+        // The bytes an entry can start with: word bytes, and the few others.
+        let start = candidates;
+        start.clear();
+        start.extend_from_slice(word);
         for &b in &self.start_others {
             for i in memchr::memchr_iter(b, padded) {
                 start[i / 64] |= 1 << (i % 64);
@@ -171,12 +220,11 @@ impl IndicatorScanner {
             Some(_) => u64::MAX,
             None => 0,
         };
-        (0..n_words)
-            .map(|k| {
-                let next = start.get(k + 1).map_or(0, |s| s << 63);
-                !word[k] & valid(k) & ((start[k] >> 1) | next)
-            })
-            .collect()
+        // In place, word by word: word k reads start words k and k + 1, not yet rewritten.
+        for k in 0..word.len() {
+            let next = start.get(k + 1).map_or(0, |s| s << 63);
+            start[k] = !word[k] & valid(k) & ((start[k] >> 1) | next);
+        }
     }
 
     /// The first position from `pos` on where a match can start: a separator, then a byte
@@ -206,6 +254,7 @@ impl IndicatorScanner {
 
     /// The DFA's match from state `sid` at `start` (after a separator): (entry, end), in
     /// leftmost-first order.
+    #[inline]
     fn longest_first(
         &self,
         cache: &mut Cache,
@@ -217,26 +266,37 @@ impl IndicatorScanner {
         let mut last = None;
         let rest = padded.get(start..).unwrap_or_default();
         for (i, &byte) in rest.iter().enumerate() {
-            // A lexicon with unbounded repeats (`x.*y`) could make the scan quadratic, as in
-            // Python: past a linear budget the text is declined.
-            *budget = budget.checked_sub(1).ok_or(Declined)?;
-            sid = self
-                .dfa
-                .next_state(cache, sid, byte)
-                .map_err(|_| Declined)?;
-            if sid.is_tagged() {
-                if sid.is_match() {
-                    // Matches are seen one byte late.
-                    last = Some((self.dfa.match_pattern(cache, sid, 0).as_usize(), start + i));
+            // An untagged state's transition is a table read; only a tagged one (a match, or
+            // a transition not built yet) takes the checked path.
+            let mut next = if sid.is_tagged() {
+                self.dfa
+                    .next_state(cache, sid, byte)
+                    .map_err(|_| Declined)?
+            } else {
+                self.dfa.next_state_untagged(cache, sid, byte)
+            };
+            if next.is_tagged() {
+                if next.is_unknown() {
+                    next = self
+                        .dfa
+                        .next_state(cache, sid, byte)
+                        .map_err(|_| Declined)?;
                 }
-                if sid.is_dead() {
+                if next.is_match() {
+                    // Matches are seen one byte late.
+                    last = Some((self.dfa.match_pattern(cache, next, 0).as_usize(), start + i));
+                }
+                if next.is_dead() {
+                    spend(budget, i + 1)?;
                     return Ok(last);
                 }
-                if sid.is_quit() {
+                if next.is_quit() {
                     return Err(Declined);
                 }
             }
+            sid = next;
         }
+        spend(budget, rest.len() + 1)?;
         sid = self.dfa.next_eoi_state(cache, sid).map_err(|_| Declined)?;
         if sid.is_match() {
             last = Some((
@@ -248,36 +308,86 @@ impl IndicatorScanner {
     }
 
     /// The first of the entries from `index` on that matches at `start` (after its separator),
-    /// by the exact matcher: (column, end).
+    /// exactly: (column, end). Each is tried without its look-arounds by the DFA first (where
+    /// that fails, so does the entry), and only then by the exact matcher.
     fn exact_from(
         &self,
+        cache: &mut Cache,
+        budget: &mut usize,
         run: &Run,
         padded: &[u8],
         start: usize,
         index: usize,
-    ) -> Option<(i64, usize)> {
-        let first = *padded.get(start + 1)?;
-        let candidates = self.by_first.get(usize::from(first))?;
+    ) -> Result<Option<(i64, usize)>, Declined> {
+        let (Some(rest), Some(&first)) = (padded.get(start + 1..), padded.get(start + 1)) else {
+            return Ok(None);
+        };
+        let candidates = self
+            .by_first
+            .get(usize::from(first))
+            .map_or(&[][..], Vec::as_slice);
         let from = candidates.partition_point(|&i| i < index);
-        candidates.get(from..)?.iter().find_map(|&i| {
-            let entry = self.entries.get(i)?;
-            run.m(&entry.program, start + 1, &|end| {
+        for &i in &candidates[from..] {
+            let Some(entry) = self.entries.get(i) else {
+                continue;
+            };
+            // (Past the end of the text the DFA decides.)
+            if !entry
+                .prefix
+                .iter()
+                .zip(rest)
+                .all(|(&set, &b)| contains(set, b))
+            {
+                continue;
+            }
+            let Some((_, end)) = self.pattern_match(cache, i, padded, start, budget)? else {
+                continue;
+            };
+            if entry.exact_at(padded, start + 1) {
+                return Ok(Some((entry.column, end)));
+            }
+            let exact = run.m(&entry.program, start + 1, &|end| {
                 (!padded.get(end).is_some_and(|&b| is_word(b))).then_some(end)
-            })
-            .map(|end| (entry.column, end))
-        })
+            });
+            if let Some(end) = exact {
+                return Ok(Some((entry.column, end)));
+            }
+        }
+        Ok(None)
+    }
+
+    /// The DFA's match of pattern `pattern` alone (entry `pattern` without its look-arounds)
+    /// at the separator at `start`: (pattern, end).
+    fn pattern_match(
+        &self,
+        cache: &mut Cache,
+        pattern: usize,
+        padded: &[u8],
+        start: usize,
+        budget: &mut usize,
+    ) -> Result<Option<(usize, usize)>, Declined> {
+        let pattern = PatternID::new(pattern).map_err(|_| Declined)?;
+        let config = start::Config::new().anchored(Anchored::Pattern(pattern));
+        let sid = self.dfa.start_state(cache, &config).map_err(|_| Declined)?;
+        let separator = padded.get(start).copied().unwrap_or(b' ');
+        let sid = self
+            .dfa
+            .next_state(cache, sid, separator)
+            .map_err(|_| Declined)?;
+        self.longest_first(cache, sid, padded, start + 1, budget)
     }
 
     /// Indicator columns (in order, with repeats) and stated ages in range (`scan`).
-    fn scan_text(&self, text: &str) -> Result<(Vec<i64>, Vec<i64>), Declined> {
-        let found = match self.cache.try_lock() {
-            Ok(mut cache) => self.matches(&mut cache, text)?,
-            // In use by another thread: a cache of our own.
-            Err(_) => self.matches(&mut self.dfa.create_cache(), text)?,
-        };
+    fn scan_text(
+        &self,
+        cache: &mut Cache,
+        text: &str,
+        scratch: &mut Scratch,
+    ) -> Result<(Vec<i64>, Vec<i64>), Declined> {
+        self.matches(cache, text, scratch)?;
         let mut columns = Vec::new();
         let mut ages = Vec::new();
-        for (column, age) in found {
+        for &(column, age) in &scratch.found {
             if column >= 0 {
                 columns.push(column);
             } else if let Some(age) = age.filter(|a| (AGE_RANGE.0..=AGE_RANGE.1).contains(a)) {
@@ -286,6 +396,49 @@ impl IndicatorScanner {
         }
         Ok((columns, ages))
     }
+
+    /// `work` with the scanner's DFA cache, or a cache of its own if another thread holds
+    /// that one.
+    fn with_cache<T>(&self, work: impl FnOnce(&mut Cache) -> T) -> T {
+        match self.cache.try_lock() {
+            Ok(mut cache) => work(&mut cache),
+            Err(_) => work(&mut self.dfa.create_cache()),
+        }
+    }
+}
+
+/// Buffers and DFA start states reused from one text to the next.
+struct Scratch {
+    padded: Vec<u8>,
+    words: Vec<u64>,
+    candidates: Vec<u64>,
+    found: Vec<Found>,
+    /// The DFA state after each separator byte, valid while the cache is not cleared.
+    after: [Option<LazyStateID>; 128],
+    /// The cache's `clear_count` when `after` was filled.
+    clears: usize,
+}
+
+impl Scratch {
+    fn new(cache: &Cache) -> Self {
+        Scratch {
+            padded: Vec::new(),
+            words: Vec::new(),
+            candidates: Vec::new(),
+            found: Vec::new(),
+            after: [None; 128],
+            clears: cache.clear_count(),
+        }
+    }
+}
+
+/// Takes `steps` DFA steps from the budget of a text. A lexicon with unbounded repeats
+/// (`x.*y`) could make the scan quadratic, as in Python: past a linear budget the text is
+/// declined.
+#[inline]
+fn spend(budget: &mut usize, steps: usize) -> Result<(), Declined> {
+    *budget = budget.checked_sub(steps).ok_or(Declined)?;
+    Ok(())
 }
 
 fn contains(set: u128, byte: u8) -> bool {
@@ -357,6 +510,8 @@ impl IndicatorScanner {
             built.push(Entry {
                 exact: !program.has_look(),
                 first: if nullable { u128::MAX } else { first },
+                prefix: program.prefix(PREFIX_CHECK),
+                not_after: program.not_after(),
                 program,
                 column: *column,
             });
@@ -371,6 +526,7 @@ impl IndicatorScanner {
             .configure(
                 DFA::config()
                     .match_kind(MatchKind::LeftmostFirst)
+                    .starts_for_each_pattern(true)
                     .cache_capacity(64 << 20)
                     .minimum_cache_clear_count(None),
             )
@@ -413,7 +569,8 @@ impl IndicatorScanner {
 
     /// `_Matcher.scan`: (indicator columns with repeats, stated ages), or `None` (declined).
     fn scan(&self, text: &Bound<'_, PyAny>) -> Option<(Vec<i64>, Vec<i64>)> {
-        self.scan_text(text_of(text)?).ok()
+        let text = text_of(text)?;
+        self.with_cache(|cache| self.scan_text(cache, text, &mut Scratch::new(cache)).ok())
     }
 
     /// The rows `indicator_rows` builds from `scan_many` (before `log1p`): per row, the match
@@ -439,34 +596,38 @@ impl IndicatorScanner {
         let mut indptr = Vec::with_capacity(texts.len() + 1);
         indptr.push(0i64);
         let mut declined = Vec::new();
-        for (i, item) in texts.iter().enumerate() {
-            let Some((mut found, stated)) = text_of(&item).and_then(|t| self.scan_text(t).ok())
-            else {
-                declined.push(i);
-                indptr.push(data.len() as i64);
-                continue;
-            };
-            found.sort_unstable();
-            for run in found.chunk_by(|a, b| a == b) {
-                let column = run
-                    .first()
-                    .and_then(|&c| i32::try_from(c).ok())
-                    .unwrap_or(-1);
-                data.push(run.len() as f64);
-                indices.push(column);
-            }
-            if let Some(&min) = stated.iter().min() {
-                data.extend([1.0, min as f64 / 100.0]);
-                indices.extend([n_indicators, n_indicators + 1]);
-                for (column, &bound) in (n_indicators + 2..).zip(&flag_bounds) {
-                    if min < bound {
-                        data.push(1.0);
-                        indices.push(column);
+        self.with_cache(|cache| {
+            let mut scratch = Scratch::new(cache);
+            for (i, item) in texts.iter().enumerate() {
+                let scanned =
+                    text_of(&item).and_then(|t| self.scan_text(cache, t, &mut scratch).ok());
+                let Some((mut found, stated)) = scanned else {
+                    declined.push(i);
+                    indptr.push(data.len() as i64);
+                    continue;
+                };
+                found.sort_unstable();
+                for run in found.chunk_by(|a, b| a == b) {
+                    let column = run
+                        .first()
+                        .and_then(|&c| i32::try_from(c).ok())
+                        .unwrap_or(-1);
+                    data.push(run.len() as f64);
+                    indices.push(column);
+                }
+                if let Some(&min) = stated.iter().min() {
+                    data.extend([1.0, min as f64 / 100.0]);
+                    indices.extend([n_indicators, n_indicators + 1]);
+                    for (column, &bound) in (n_indicators + 2..).zip(&flag_bounds) {
+                        if min < bound {
+                            data.push(1.0);
+                            indices.push(column);
+                        }
                     }
                 }
+                indptr.push(data.len() as i64);
             }
-            indptr.push(data.len() as i64);
-        }
+        });
         (
             PyArray1::from_vec(py, data),
             PyArray1::from_vec(py, indices),

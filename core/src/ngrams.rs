@@ -10,6 +10,10 @@
 //! (the context lexicon), each document's sum of weights over its distinct terms, added in
 //! column order as the rows' dot product adds them, with no rows built.
 //!
+//! `NgramPair` is `TfidfBlock.transform_and_presence_dot`: the word block's counts and the
+//! context lexicon's sums in one pass over the documents, each tokenised once and each token
+//! looked up once, in a table of both vocabularies (the same results as the two counters).
+//!
 //! `weigh_rows` is the idf and l2 steps of `TfidfBlock.weigh`: a product per value, then a
 //! sequential double sum of squares per row, `sqrt` and a division, all correctly rounded IEEE
 //! operations, so the result is numpy's to the bit (the logarithm of sublinear tf stays in
@@ -46,22 +50,36 @@ const NONE: Entry = Entry {
     column: -1,
 };
 
+/// What a [`WordTable`] holds for a word: one counter's entry, or each of two counters'.
+trait Value: Copy {
+    /// The value of a word absent from the table.
+    const ABSENT: Self;
+}
+
+impl Value for Entry {
+    const ABSENT: Self = NONE;
+}
+
+impl Value for [Entry; 2] {
+    const ABSENT: Self = [NONE, NONE];
+}
+
 /// A slot of [`WordTable`]: a token of up to 16 bytes packed little-endian, zero-padded
 /// (a token holds no zero byte, so the packing is unique; all zero: an empty slot).
 #[derive(Clone, Copy)]
-struct WordSlot {
+struct WordSlot<V> {
     lo: u64,
     hi: u64,
-    entry: Entry,
+    value: V,
 }
 
 /// Tokens -> word ids, open addressing with the keys inline: a lookup reads one slot (the
 /// vocabulary's few thousand words fit in the CPU's caches), not a pointer to a string.
-struct WordTable {
-    slots: Vec<WordSlot>,
+struct WordTable<V = Entry> {
+    slots: Vec<WordSlot<V>>,
     shift: u32,
     /// Words longer than 16 bytes (few).
-    long: HashMap<Box<[u8]>, Entry>,
+    long: HashMap<Box<[u8]>, V>,
 }
 
 /// The packed form of a token of at most 16 bytes.
@@ -78,24 +96,31 @@ fn pack(token: &[u8]) -> (u64, u64) {
     (word(lo), word(hi))
 }
 
-impl WordTable {
-    fn new(words: &[(Vec<u8>, Entry)]) -> Self {
+/// The token of a packed form (its bytes up to the first zero).
+fn unpack(lo: u64, hi: u64) -> Vec<u8> {
+    let mut bytes = [lo.to_le_bytes(), hi.to_le_bytes()].concat();
+    bytes.truncate(bytes.iter().position(|&b| b == 0).unwrap_or(16));
+    bytes
+}
+
+impl<V: Value> WordTable<V> {
+    fn new(words: &[(Vec<u8>, V)]) -> Self {
         let (bits, slots) = table_size(words.len());
         let mut table = WordTable {
             slots: vec![
                 WordSlot {
                     lo: 0,
                     hi: 0,
-                    entry: NONE,
+                    value: V::ABSENT,
                 };
                 slots
             ],
             shift: 64 - bits,
             long: HashMap::new(),
         };
-        for (word, entry) in words {
+        for (word, value) in words {
             if word.len() > 16 {
-                table.long.insert(word.clone().into_boxed_slice(), *entry);
+                table.long.insert(word.clone().into_boxed_slice(), *value);
                 continue;
             }
             let (lo, hi) = pack(word);
@@ -107,7 +132,7 @@ impl WordTable {
                     *slot = WordSlot {
                         lo,
                         hi,
-                        entry: *entry,
+                        value: *value,
                     }; // a repeated word: the last id
                     break;
                 }
@@ -117,35 +142,87 @@ impl WordTable {
         table
     }
 
+    /// Every word of the table and its value.
+    fn words(&self) -> impl Iterator<Item = (Vec<u8>, V)> + '_ {
+        let packed = self.slots.iter().filter(|s| s.lo != 0 || s.hi != 0);
+        packed.map(|s| (unpack(s.lo, s.hi), s.value)).chain(
+            self.long
+                .iter()
+                .map(|(word, value)| (word.to_vec(), *value)),
+        )
+    }
+
     #[inline]
     fn home(&self, lo: u64, hi: u64) -> usize {
         ((lo ^ hi.rotate_left(29)).wrapping_mul(MIX) >> self.shift) as usize
     }
 
     #[inline]
-    fn get(&self, token: &[u8]) -> Entry {
+    fn get(&self, token: &[u8]) -> V {
         if token.len() > 16 {
-            return self.long.get(token).copied().unwrap_or(NONE);
+            return self.long.get(token).copied().unwrap_or(V::ABSENT);
         }
         let (lo, hi) = pack(token);
         self.get_packed(lo, hi)
     }
 
-    /// The entry of a packed token of at most 16 bytes.
+    /// The value of a packed token of at most 16 bytes.
     #[inline]
-    fn get_packed(&self, lo: u64, hi: u64) -> Entry {
+    fn get_packed(&self, lo: u64, hi: u64) -> V {
         let mask = self.slots.len() - 1;
         let mut at = self.home(lo, hi);
         loop {
             let slot = self.slots[at & mask];
             if slot.lo == lo && slot.hi == hi {
-                return slot.entry;
+                return slot.value;
             }
             if slot.lo == 0 && slot.hi == 0 {
-                return NONE;
+                return V::ABSENT;
             }
             at += 1;
         }
+    }
+
+    /// The value of every token of `spans` of two or more bytes, in order, to `each` with
+    /// the token (lower-cased first if `lowercase`); stops at the first `Err` of `each`.
+    #[inline]
+    fn look_up<E>(
+        &self,
+        text: &[u8],
+        spans: &[(u32, u32)],
+        lowercase: bool,
+        lowered: &mut Vec<u8>,
+        mut each: impl FnMut(&[u8], V) -> Result<(), E>,
+    ) -> Result<(), E> {
+        for &(start, end) in spans {
+            let (start, end) = (start as usize, end as usize);
+            let len = end - start;
+            let Some(token) = text.get(start..end).filter(|_| len >= 2) else {
+                continue; // the pattern needs two bytes
+            };
+            let value = if len > 16 || lowercase {
+                if lowercase && token.iter().any(u8::is_ascii_uppercase) {
+                    lowered.clear();
+                    lowered.extend(token.iter().map(u8::to_ascii_lowercase));
+                    self.get(lowered)
+                } else {
+                    self.get(token)
+                }
+            } else {
+                let lo = read_u64(text, start);
+                let hi = read_u64(text, start + 8);
+                // The token's bytes only (len 2..=16).
+                let lo = lo & (u64::MAX >> (64 - 8 * len.min(8)));
+                let hi = if len > 8 {
+                    hi & (u64::MAX >> (128 - 8 * len))
+                } else {
+                    0
+                };
+                self.get_packed(lo, hi)
+            };
+            each(token, value)?;
+        }
+        Ok(())
     }
 }
 
@@ -360,12 +437,16 @@ struct Scratch {
     lowered: Vec<u8>,
 }
 
+/// The start and end of every run of word bytes of `text` (tokens of one byte too), with
+/// `words` as scratch: runs of ones of a bit mask of the word bytes.
+fn token_spans(text: &[u8], words: &mut Vec<u64>, spans: &mut Vec<(u32, u32)>) {
+    spans.clear();
+    bytes::bitmap_into(text, bytes::word, words);
+    bytes::for_each_run(words, |start, end| spans.push((start as u32, end as u32)));
+}
+
 impl NgramCounter {
     /// The entries of a document's tokens, one-byte tokens left out (the pattern needs two).
-    ///
-    /// Word bytes are found as a bit mask (`bytes::bitmap`), and tokens as the mask's runs of
-    /// ones, one loop turn per token (a byte-by-byte scan mispredicts at every token); a
-    /// token of up to 16 bytes is looked up as two words read at its start.
     fn tokens(&self, text: &[u8], scratch: &mut Scratch) -> Result<(), Declined> {
         let Scratch {
             tokens,
@@ -374,72 +455,30 @@ impl NgramCounter {
             words,
             ..
         } = scratch;
-        spans.clear();
-        let mut start = 0u32; // of the token under way, if `inside`
-        let mut inside = false;
-        // (The bitmap has a word past the text's end, all zeros: no token.)
-        bytes::bitmap_into(text, bytes::word, words);
-        for (block, &mask) in words.iter().enumerate() {
-            let mut edges = mask;
-            // Bit i: byte i differs (word or not) from the one before it.
-            edges ^= (edges << 1) | u64::from(inside);
-            let base = (block * 64) as u32;
-            while edges != 0 {
-                let at = base + edges.trailing_zeros();
-                edges &= edges - 1;
-                if inside {
-                    spans.push((start, at));
-                } else {
-                    start = at;
-                }
-                inside = !inside;
-            }
-        }
-        if inside {
-            spans.push((start, text.len() as u32)); // the text ends a block
-        }
+        token_spans(text, words, spans);
         tokens.clear();
-        for &(start, end) in spans.iter() {
-            let (start, end) = (start as usize, end as usize);
-            let len = end - start;
-            if len < 2 {
-                continue;
-            }
-            if let Some(prepared) = &self.word_text {
-                match prepared.prepare(text.get(start..end).unwrap_or_default())? {
-                    None => continue,
-                    Some(Some(alias)) => {
-                        tokens.push(alias);
-                        continue;
-                    }
-                    Some(None) => {}
-                }
-            }
-            let entry = if len > 16 || self.lowercase {
-                let Some(token) = text.get(start..end) else {
-                    continue;
-                };
-                if self.lowercase && token.iter().any(u8::is_ascii_uppercase) {
-                    lowered.clear();
-                    lowered.extend(token.iter().map(u8::to_ascii_lowercase));
-                    self.words.get(lowered)
-                } else {
-                    self.words.get(token)
-                }
-            } else {
-                let lo = read_u64(text, start);
-                let hi = read_u64(text, start + 8);
-                // The token's bytes only (len 2..=16).
-                let lo = lo & (u64::MAX >> (64 - 8 * len.min(8)));
-                let hi = if len > 8 {
-                    hi & (u64::MAX >> (128 - 8 * len))
-                } else {
-                    0
-                };
-                self.words.get_packed(lo, hi)
-            };
-            tokens.push(entry);
-        }
+        self.words
+            .look_up(text, spans, self.lowercase, lowered, |token, entry| {
+                self.push_token(token, entry, tokens)
+            })
+    }
+
+    /// Adds a token of entry `entry` to `tokens` as the block reads it (see [`WordText`]).
+    #[inline]
+    fn push_token(
+        &self,
+        token: &[u8],
+        entry: Entry,
+        tokens: &mut Vec<Entry>,
+    ) -> Result<(), Declined> {
+        let entry = match &self.word_text {
+            None => entry,
+            Some(prepared) => match prepared.prepare(token)? {
+                None => return Ok(()),
+                Some(alias) => alias.unwrap_or(entry),
+            },
+        };
+        tokens.push(entry);
         Ok(())
     }
 
@@ -523,6 +562,12 @@ impl NgramCounter {
     /// Tallies the vocabulary n-grams of one document.
     fn tally(&self, text: &[u8], scratch: &mut Scratch, tally: &mut Tally) -> Result<(), Declined> {
         self.tokens(text, scratch)?;
+        self.tally_tokens(scratch, tally);
+        Ok(())
+    }
+
+    /// Tallies the vocabulary n-grams of the tokens in `scratch`.
+    fn tally_tokens(&self, scratch: &mut Scratch, tally: &mut Tally) {
         match &self.phrases {
             Phrases::Narrow(table) => self.ngram_columns(table, scratch),
             Phrases::Wide(table) => self.ngram_columns(table, scratch),
@@ -530,7 +575,6 @@ impl NgramCounter {
         for &column in &scratch.columns {
             tally.add(column as usize);
         }
-        Ok(())
     }
 
     /// Each document's sum of `weights` over the distinct columns it holds, in column order
@@ -736,13 +780,6 @@ impl NgramCounter {
         let items: Vec<Bound<'py, PyAny>> = documents.iter().collect();
         let texts: Vec<Option<&[u8]>> = items.iter().map(ascii_text).collect();
         let not_ascii = (0..texts.len()).filter(|&i| texts[i].is_none());
-        fn arrays<T: Count>(py: Python<'_>, counts: Counts<T>) -> (PyObject, PyObject, PyObject) {
-            (
-                counts.data.into_pyarray(py).into_any().unbind(),
-                counts.indices.into_pyarray(py).into_any().unbind(),
-                counts.indptr.into_pyarray(py).into_any().unbind(),
-            )
-        }
         let ((data, indices, indptr), mut declined) = if self.float32 {
             let (counts, declined) = py.allow_threads(|| self.count_all::<f32>(&texts));
             (arrays(py, counts), declined)
@@ -780,6 +817,171 @@ impl NgramCounter {
         declined.sort_unstable();
         Ok((sums.into_pyarray(py), declined))
     }
+}
+
+/// Two counters that read the same documents, the word block's and the context lexicon's:
+/// each document is tokenised once and each token looked up once, in a table of both
+/// counters' words. The word text of either (see [`WordText`]) is applied per counter, so
+/// the results are those of the two counters on their own, bit for bit.
+#[pyclass(module = "classifier_core", frozen)]
+struct NgramPair {
+    /// The counter of `count_and_presence_dots`'s counts, and that of its sums.
+    counts: Py<NgramCounter>,
+    sums: Py<NgramCounter>,
+    /// Words of either counter -> their entries in `counts` and in `sums`.
+    words: WordTable<[Entry; 2]>,
+}
+
+const _: () = assert!(std::mem::align_of::<NgramPair>() <= crate::PYCLASS_ALIGN);
+
+impl NgramPair {
+    /// `count_all` of `counts` and `presence_sums` of `sums`, in one pass over the texts.
+    #[allow(clippy::type_complexity)]
+    fn count_and_sum<T: Count>(
+        &self,
+        texts: &[Option<&[u8]>],
+        weights: &[f64],
+    ) -> ((Counts<T>, Vec<usize>), (Vec<f64>, Vec<usize>)) {
+        let (first, second) = (self.counts.get(), self.sums.get());
+        let room = texts.iter().flatten().map(|t| t.len() / 4 + 1).sum();
+        let mut out = Counts {
+            data: Vec::with_capacity(room),
+            indices: Vec::with_capacity(room),
+            indptr: Vec::with_capacity(texts.len() + 1),
+        };
+        out.indptr.push(0);
+        let mut sums = Vec::with_capacity(texts.len());
+        let (mut declined, mut declined_sums) = (Vec::new(), Vec::new());
+        let (mut a, mut b) = (Scratch::default(), Scratch::default());
+        let (mut tally_a, mut tally_b) = (Tally::new(first.n_terms), Tally::new(second.n_terms));
+        for (i, text) in texts.iter().enumerate() {
+            let mut sum = 0.0;
+            if let Some(text) = text {
+                token_spans(text, &mut a.words, &mut a.spans);
+                a.tokens.clear();
+                b.tokens.clear();
+                let (mut ok_a, mut ok_b) = (true, true);
+                // Each counter stops taking tokens at its first refusal (`Declined`).
+                let _ = self.words.look_up(
+                    text,
+                    &a.spans,
+                    first.lowercase,
+                    &mut a.lowered,
+                    |token, [entry_a, entry_b]| {
+                        ok_a = ok_a && first.push_token(token, entry_a, &mut a.tokens).is_ok();
+                        ok_b = ok_b && second.push_token(token, entry_b, &mut b.tokens).is_ok();
+                        if ok_a || ok_b {
+                            Ok(())
+                        } else {
+                            Err(Declined)
+                        }
+                    },
+                );
+                if ok_a {
+                    first.tally_tokens(&mut a, &mut tally_a);
+                    tally_a.drain(&mut out.indices, &mut out.data);
+                } else {
+                    declined.push(i);
+                }
+                if ok_b {
+                    second.tally_tokens(&mut b, &mut tally_b);
+                    sum = tally_b.drain_sum(weights);
+                } else {
+                    declined_sums.push(i);
+                }
+            }
+            out.indptr.push(out.indices.len() as i64);
+            sums.push(sum);
+        }
+        ((out, declined), (sums, declined_sums))
+    }
+}
+
+#[pymethods]
+impl NgramPair {
+    /// The pair of two counters of the same `lowercase` setting.
+    #[new]
+    fn new(counts: Py<NgramCounter>, sums: Py<NgramCounter>) -> PyResult<Self> {
+        let (first, second) = (counts.get(), sums.get());
+        if first.lowercase != second.lowercase {
+            return Err(PyValueError::new_err(
+                "n-gram pair: the counters lower-case differently",
+            ));
+        }
+        let mut both: HashMap<Vec<u8>, [Entry; 2]> = HashMap::new();
+        for (word, entry) in first.words.words() {
+            both.entry(word).or_insert([NONE, NONE])[0] = entry;
+        }
+        for (word, entry) in second.words.words() {
+            both.entry(word).or_insert([NONE, NONE])[1] = entry;
+        }
+        let words = WordTable::new(&both.into_iter().collect::<Vec<_>>());
+        Ok(NgramPair {
+            counts,
+            sums,
+            words,
+        })
+    }
+
+    /// `counts.count(documents)` and `sums.presence_dots(documents, weights)` in one pass:
+    /// `(data, indices, indptr, declined, sums, declined_sums)`.
+    #[allow(clippy::type_complexity)]
+    fn count_and_presence_dots<'py>(
+        &self,
+        py: Python<'py>,
+        documents: &Bound<'py, PyList>,
+        weights: PyReadonlyArray1<'py, f64>,
+    ) -> PyResult<(
+        PyObject,
+        PyObject,
+        PyObject,
+        Vec<usize>,
+        Bound<'py, PyArray1<f64>>,
+        Vec<usize>,
+    )> {
+        let weights = weights.as_slice()?;
+        let n_terms = self.sums.get().n_terms;
+        if weights.len() < n_terms {
+            return Err(PyValueError::new_err(format!(
+                "count_and_presence_dots: {} weights for {n_terms} terms",
+                weights.len(),
+            )));
+        }
+        let items: Vec<Bound<'py, PyAny>> = documents.iter().collect();
+        let texts: Vec<Option<&[u8]>> = items.iter().map(ascii_text).collect();
+        let not_ascii: Vec<usize> = (0..texts.len()).filter(|&i| texts[i].is_none()).collect();
+        let ((data, indices, indptr), mut declined, (sums, mut declined_sums)) =
+            if self.counts.get().float32 {
+                let ((counts, declined), sums) =
+                    py.allow_threads(|| self.count_and_sum::<f32>(&texts, weights));
+                (arrays(py, counts), declined, sums)
+            } else {
+                let ((counts, declined), sums) =
+                    py.allow_threads(|| self.count_and_sum::<f64>(&texts, weights));
+                (arrays(py, counts), declined, sums)
+            };
+        for list in [&mut declined, &mut declined_sums] {
+            list.extend(&not_ascii);
+            list.sort_unstable();
+        }
+        Ok((
+            data,
+            indices,
+            indptr,
+            declined,
+            sums.into_pyarray(py),
+            declined_sums,
+        ))
+    }
+}
+
+/// The numpy arrays of CSR counts.
+fn arrays<T: Count>(py: Python<'_>, counts: Counts<T>) -> (PyObject, PyObject, PyObject) {
+    (
+        counts.data.into_pyarray(py).into_any().unbind(),
+        counts.indices.into_pyarray(py).into_any().unbind(),
+        counts.indptr.into_pyarray(py).into_any().unbind(),
+    )
 }
 
 /// A float type of CSR data: how the reference squares and divides it.
@@ -898,6 +1100,7 @@ fn weigh_rows(
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<NgramCounter>()?;
+    m.add_class::<NgramPair>()?;
     m.add_function(wrap_pyfunction!(weigh_rows, m)?)?;
     Ok(())
 }

@@ -41,27 +41,27 @@ fn one(
     Some((normalized, keys))
 }
 
-/// `[normalize_text(t) for t in texts]` (with `contacts`: `[normalize_and_extract(t) ...]`),
-/// `None` for each text the Python path must handle.
+/// `[normalize_text(t) for t in texts]` (with `contacts`: `[normalize_and_extract(t) ...]`)
+/// and the indices of the texts the Python path must handle, which hold `None`.
 #[pyfunction]
 #[pyo3(signature = (texts, contacts = false))]
-fn normalize_texts(
-    py: Python<'_>,
-    texts: &Bound<'_, PyList>,
+fn normalize_texts<'py>(
+    py: Python<'py>,
+    texts: &Bound<'py, PyList>,
     contacts: bool,
-) -> PyResult<Vec<Option<PyObject>>> {
+) -> PyResult<(Bound<'py, PyList>, Vec<usize>)> {
     let lex = words::lexicon(py)?;
     let mut out = Vec::with_capacity(texts.len());
-    for text in texts.iter() {
+    let mut declined = Vec::new();
+    for (i, text) in texts.iter().enumerate() {
         out.push(match one(py, &text, lex, contacts) {
-            None => None,
-            Some((normalized, _)) if !contacts => {
-                Some(normalized.into_pyobject(py)?.into_any().unbind())
+            None => {
+                declined.push(i);
+                py.None()
             }
-            Some((normalized, keys)) => {
-                Some((normalized, keys).into_pyobject(py)?.into_any().unbind())
-            }
+            Some((normalized, _)) if !contacts => normalized.into_pyobject(py)?.into_any().unbind(),
+            Some((normalized, keys)) => (normalized, keys).into_pyobject(py)?.into_any().unbind(),
         });
     }
-    Ok(out)
+    Ok((PyList::new(py, out)?, declined))
 }

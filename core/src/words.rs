@@ -14,6 +14,7 @@ use pyo3::sync::GILOnceCell;
 use pyo3::types::{PyList, PyString, PyTuple};
 
 use crate::analysis::Analysis;
+use crate::contacts::TRIGGER_WORDS;
 pub use lexicon::{lexicon, Lexicon};
 pub use rules::normalize_words;
 
@@ -30,32 +31,28 @@ type RunRef<'a> = (usize, usize, &'a str);
 /// `_normalized(found)` of an analysis done in Rust. `fold` stands for Python's `_fold`,
 /// called on the rare part of a run that a contact span cuts (`None` declines).
 pub fn normalized(
-    a: &Analysis,
+    a: &Analysis<'_>,
     lex: &Lexicon,
     fold: &mut dyn FnMut(&str) -> Option<String>,
 ) -> Option<String> {
-    let runs: Vec<RunRef<'_>> = a
-        .runs
-        .iter()
-        .map(|(s, e, f)| (*s, *e, f.as_str()))
-        .collect();
+    let runs: Vec<RunRef<'_>> = a.runs.iter().map(|(s, e, f)| (*s, *e, &**f)).collect();
     let spans: Vec<SpanRef<'_>> = a
         .spans
         .iter()
         .map(|s| (s.start, s.end, s.token.as_str()))
         .collect();
-    let number_words = a
-        .words
+    let number_words = TRIGGER_WORDS
         .iter()
-        .any(|w| rules::is_number_trigger(w.as_bytes()));
+        .enumerate()
+        .any(|(k, w)| a.words & (1 << k) != 0 && rules::is_number_trigger(w));
     normalized_parts(&a.text, &a.skeleton, &runs, &spans, number_words, lex, fold)
 }
 
-/// `_normalized` on the fields of an analysis; `number_words` tells whether its trigger words
-/// hold a number word from ten up.
+/// `_normalized` on the fields of an analysis (`skeleton`: ASCII bytes); `number_words`
+/// tells whether its trigger words hold a number word from ten up.
 pub fn normalized_parts(
     text: &str,
-    skeleton: &str,
+    skeleton: &[u8],
     runs: &[RunRef<'_>],
     spans: &[SpanRef<'_>],
     number_words: bool,
@@ -63,7 +60,7 @@ pub fn normalized_parts(
     fold: &mut dyn FnMut(&str) -> Option<String>,
 ) -> Option<String> {
     let folded = if runs.is_empty() {
-        replace_spans(skeleton.as_bytes(), spans)?
+        replace_spans(skeleton, spans)?
     } else {
         fold_text(text, runs, spans, fold)?
     };
@@ -316,7 +313,7 @@ fn py_normalized(
     let mut fold = |s: &str| py_fold(py, s);
     Ok(normalized_parts(
         source,
-        source,
+        source.as_bytes(),
         &runs,
         &spans,
         number_words,

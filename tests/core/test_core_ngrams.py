@@ -265,3 +265,45 @@ def test_the_word_text_is_prepared_in_the_core(word_block, normalized):
 def test_an_unknown_word_text_is_refused(word_block):
     with pytest.raises(ValueError, match="unknown word-block text"):
         TfidfBlock(word_block.terms, word_block.idf, word_block.settings, text="chars")
+
+
+@settings(max_examples=100, deadline=None)
+@given(data=st.data(), documents=st.lists(st.sampled_from(PREPARED) | _documents.map(" ".join),
+                                         max_size=6),
+       ranges=st.sampled_from([((1, 2), (1, 2)), ((1, 1), (1, 3)), ((2, 3), (1, 1))]),
+       lowercase=st.sampled_from([(False, False), (True, True), (False, True)]),
+       prepared=st.booleans())
+def test_one_pass_for_a_block_and_a_presence_dot(data, documents, ranges, lowercase, prepared):
+    """``transform_and_presence_dot`` (one pass of the core over the documents for both
+    vocabularies) gives what ``transform`` and ``presence_dot`` give one by one, on both
+    paths, bit for bit: the word text prepared or not, counters that lower-case differently
+    (then counted one by one)."""
+    (lo, hi), (lo2, hi2) = ranges
+    block = TfidfBlock(_terms(data, lo, hi) + ["xphonex", "girls"], None,
+                       TfidfSettings(ngram_range=(lo, hi), lowercase=lowercase[0]),
+                       text="words" if prepared else None)
+    other_terms = _terms(data, lo2, hi2) + ["emoji_star"]
+    other = TfidfBlock(other_terms, None, TfidfSettings(
+        ngram_range=(lo2, hi2), lowercase=lowercase[1], binary=True, use_idf=False, norm=None,
+        dtype="float64"))
+    weights = np.asarray(data.draw(st.lists(st.floats(-5, 5), min_size=len(other_terms),
+                                            max_size=len(other_terms))))
+    (rows, sums), (rows_py, sums_py) = _both(
+        lambda: block.transform_and_presence_dot(documents, other, weights))
+    _assert_same_rows(rows, rows_py)
+    _assert_same_rows(rows, block.transform(documents))
+    assert sums.tobytes() == sums_py.tobytes() == other.presence_dot(documents, weights).tobytes()
+
+
+def test_the_words_and_context_pass_on_the_corpus(word_block, normalized):
+    prepared = TfidfBlock(word_block.terms, word_block.idf, word_block.settings, text="words")
+    rows, context = _context.words_and_context_rows(prepared, normalized)
+    _assert_same_rows(rows, prepared.transform(normalized))
+    _assert_same_rows(context, _context.context_rows(normalized))
+    assert "_core_pair_cache" in prepared.__dict__  # the one pass ran
+    import pickle
+
+    copy = pickle.loads(pickle.dumps(prepared))
+    assert not {"_core_cache", "_core_pair_cache"} & copy.__dict__.keys()
+    _assert_same_rows(_context.words_and_context_rows(copy, normalized[:50])[0],
+                      rows.take(np.arange(50)))

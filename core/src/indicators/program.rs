@@ -82,6 +82,71 @@ impl Node {
         }
     }
 
+    /// For a pattern that is a negative look-behind of a fixed string of sets, then a body
+    /// without look-arounds (`(?<!no )incalls?`): those sets. A match of the body is then a
+    /// match of the pattern unless the text before it matches them.
+    pub fn not_after(&self) -> Option<Vec<u128>> {
+        let Node::Seq(nodes) = self else {
+            return None;
+        };
+        let (
+            Node::Look {
+                behind: true,
+                negative: true,
+                width,
+                body,
+            },
+            rest,
+        ) = nodes.split_first()?
+        else {
+            return None;
+        };
+        if rest.iter().any(Node::has_look) {
+            return None;
+        }
+        let sets = match body.as_ref() {
+            Node::Set(set) => vec![*set],
+            Node::Seq(items) => items
+                .iter()
+                .map(|item| match item {
+                    Node::Set(set) => Some(*set),
+                    _ => None,
+                })
+                .collect::<Option<Vec<_>>>()?,
+            _ => return None,
+        };
+        (sets.len() == *width).then_some(sets)
+    }
+
+    /// The sets of the first bytes that every match consumes, in order (at most `max`): a
+    /// check of a few bytes that rules out most entries before the matcher runs.
+    pub fn prefix(&self, max: usize) -> Vec<u128> {
+        let mut sets = Vec::new();
+        self.push_prefix(&mut sets, max);
+        sets
+    }
+
+    /// Pushes the sets this node's matches start with; whether the node's every match is
+    /// exactly those (so that the next node's sets follow them).
+    fn push_prefix(&self, sets: &mut Vec<u128>, max: usize) -> bool {
+        if sets.len() >= max {
+            return false;
+        }
+        match self {
+            Node::Set(set) => {
+                sets.push(*set);
+                true
+            }
+            Node::Seq(nodes) => nodes.iter().all(|node| node.push_prefix(sets, max)),
+            Node::Look { .. } => true, // consumes nothing
+            Node::Rep { min, body, .. } if *min >= 1 => {
+                body.push_prefix(sets, max); // the first repeat; then it depends
+                false
+            }
+            Node::Alt(_) | Node::Rep { .. } => false,
+        }
+    }
+
     /// The bytes a match can start with, and whether it can be empty.
     pub fn first(&self) -> (u128, bool) {
         match self {
@@ -311,5 +376,89 @@ impl<'t> Run<'t> {
                 None
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn set(bytes: &[u8]) -> Node {
+        Node::Set(bytes.iter().fold(0, |set, &b| set | 1 << b))
+    }
+
+    fn sets(text: &[u8]) -> Vec<u128> {
+        text.iter().map(|&b| 1 << b).collect()
+    }
+
+    fn not_after(text: &[u8]) -> Node {
+        Node::Look {
+            behind: true,
+            negative: true,
+            width: text.len(),
+            body: Box::new(Node::Seq(text.iter().map(|&b| set(&[b])).collect())),
+        }
+    }
+
+    fn optional(node: Node) -> Node {
+        Node::Rep {
+            min: 0,
+            max: Some(1),
+            greedy: true,
+            body: Box::new(node),
+        }
+    }
+
+    #[test]
+    fn prefix_and_leading_look_behind() {
+        // (?<!no )in ?calls?
+        let incalls = Node::Seq(vec![
+            not_after(b"no "),
+            set(b"i"),
+            set(b"n"),
+            optional(set(b" ")),
+            set(b"c"),
+        ]);
+        assert_eq!(incalls.prefix(8), sets(b"in"));
+        assert_eq!(incalls.prefix(1), sets(b"i"));
+        assert_eq!(incalls.not_after(), Some(sets(b"no ")));
+        // A repeat of at least one: its first body counts, then nothing is known.
+        let digits = Node::Seq(vec![
+            Node::Rep {
+                min: 1,
+                max: None,
+                greedy: true,
+                body: Box::new(Node::Seq(vec![set(b"0123456789"), set(b"x")])),
+            },
+            set(b"y"),
+        ]);
+        assert_eq!(digits.prefix(8), vec![set_bits(b"0123456789"), 1 << b'x']);
+        // Another look-around after the body, or a look-behind that is not first: no fast
+        // path; an alternation ends the prefix.
+        let ahead = Node::Seq(vec![
+            not_after(b"no "),
+            set(b"b"),
+            Node::Look {
+                behind: false,
+                negative: true,
+                width: 0,
+                body: Box::new(set(b"w")),
+            },
+        ]);
+        assert_eq!(ahead.not_after(), None);
+        assert_eq!(
+            Node::Seq(vec![set(b"a"), not_after(b"x")]).not_after(),
+            None
+        );
+        let alt = Node::Seq(vec![
+            set(b"a"),
+            Node::Alt(vec![set(b"b"), set(b"c")]),
+            set(b"d"),
+        ]);
+        assert_eq!(alt.prefix(8), sets(b"a"));
+    }
+
+    fn set_bits(bytes: &[u8]) -> u128 {
+        bytes.iter().fold(0, |set, &b| set | 1 << b)
     }
 }

@@ -100,60 +100,82 @@ impl Views {
     fn new(text: &[u8]) -> Views {
         let mut words = Vec::with_capacity(text.len() / 64 + 1);
         let mut before: Option<u8> = None;
-        for chunk in text.chunks(64) {
-            words.push(Views::chunk(chunk, before));
-            before = chunk.last().copied();
+        let (blocks, tail) = text.as_chunks::<64>();
+        for block in blocks {
+            // Whole blocks: each group and the one a byte before it loaded as they are.
+            let mut t = [0u64; 8];
+            for g in 0..4 {
+                let group = &block[16 * g..16 * g + 16];
+                let prev = match g {
+                    0 => Views::after(before, group),
+                    _ => bytes::load(&block[16 * g - 1..16 * g + 15]),
+                };
+                Views::classes(&mut t, bytes::load(group), prev, 16, 16 * g);
+            }
+            Views::first_follows(&mut t, before);
+            words.push(t);
+            before = block.last().copied();
+        }
+        if !tail.is_empty() {
+            let mut t = [0u64; 8];
+            for (g, group) in tail.chunks(16).enumerate() {
+                let prev = match g {
+                    0 => Views::after(before, group),
+                    _ => bytes::load(tail.get(16 * g - 1..).unwrap_or_default()),
+                };
+                Views::classes(&mut t, bytes::load(group), prev, group.len(), 16 * g);
+            }
+            Views::first_follows(&mut t, before);
+            words.push(t);
         }
         Views(words)
     }
 
-    /// The class words of up to 64 bytes; `before` is the byte before them. Sixteen bytes at
-    /// a time with SSE2 compares (`wide`), a bit per byte from each compare's mask.
-    fn chunk(chunk: &[u8], before: Option<u8>) -> [u64; 8] {
-        let mut t = [0u64; 8];
-        for (g, group) in chunk.chunks(16).enumerate() {
-            let v = bytes::load(group);
-            // The byte before each: the group moved on by one, with the one before it first.
-            let prev = match g {
-                0 => {
-                    let mut prev = [0u8; 16];
-                    prev[0] = before.unwrap_or(0);
-                    for (p, &c) in prev[1..].iter_mut().zip(group) {
-                        *p = c;
-                    }
-                    bytes::load(&prev)
-                }
-                _ => bytes::load(chunk.get(16 * g - 1..).unwrap_or_default()),
-            };
-            let lower = bytes::between(v, b'a', b'z');
-            let alnum = lower | bytes::between(v, b'0', b'9') | bytes::between(v, b'A', b'Z');
-            let is = |c: u8| bytes::equals(v, c);
-            let leet = bytes::between(v, b'0', b'1')
-                | bytes::between(v, b'3', b'5')
-                | is(b'7')
-                | is(b'@')
-                | is(b'$');
-            let punct = bytes::between(v, 33, 126) & !alnum;
-            // Below 32 (bytes of 0x80 and up are negative there too), or 127.
-            let ctrl = v.cmp_lt(i8x16::splat(32)) | is(127);
-            let equal = v.cmp_eq(prev);
-            let shift = 16 * g;
-            for (k, mask) in [
-                (ALNUM, alnum),
-                (LETTER, lower),
-                (LEET, leet),
-                (PUNCT, punct),
-                (CTRL, ctrl),
-                (EQUAL, equal),
-            ] {
-                // Padding bytes past the chunk have no class.
-                t[k] |= bytes::bits(mask, group.len()) << shift;
-            }
+    /// The bytes before those of `group`: `before`, then the group moved on by one.
+    fn after(before: Option<u8>, group: &[u8]) -> i8x16 {
+        let mut prev = [0u8; 16];
+        prev[0] = before.unwrap_or(0);
+        for (p, &c) in prev[1..].iter_mut().zip(group) {
+            *p = c;
         }
+        bytes::load(&prev)
+    }
+
+    /// The first byte of the text follows none.
+    fn first_follows(t: &mut [u64; 8], before: Option<u8>) {
         if before.is_none() {
-            t[EQUAL] &= !1; // the first byte of the text follows none
+            t[EQUAL] &= !1;
         }
-        t
+    }
+
+    /// Sets the class bits of a group of `len` bytes `v` (bytes `prev` before each) at bit
+    /// `shift`. Sixteen bytes at a time with SSE2 compares (`wide`), a bit per byte from each
+    /// compare's mask.
+    #[inline]
+    fn classes(t: &mut [u64; 8], v: i8x16, prev: i8x16, len: usize, shift: usize) {
+        let lower = bytes::between(v, b'a', b'z');
+        let alnum = lower | bytes::between(v, b'0', b'9') | bytes::between(v, b'A', b'Z');
+        let is = |c: u8| bytes::equals(v, c);
+        let leet = bytes::between(v, b'0', b'1')
+            | bytes::between(v, b'3', b'5')
+            | is(b'7')
+            | is(b'@')
+            | is(b'$');
+        let punct = bytes::between(v, 33, 126) & !alnum;
+        // Below 32 (bytes of 0x80 and up are negative there too), or 127.
+        let ctrl = v.cmp_lt(i8x16::splat(32)) | is(127);
+        let equal = v.cmp_eq(prev);
+        for (k, mask) in [
+            (ALNUM, alnum),
+            (LETTER, lower),
+            (LEET, leet),
+            (PUNCT, punct),
+            (CTRL, ctrl),
+            (EQUAL, equal),
+        ] {
+            // Padding bytes past the text have no class.
+            t[k] |= bytes::bits(mask, len) << shift;
+        }
     }
 
     /// Word `w` of class `k`; zero past the end.
@@ -784,7 +806,14 @@ mod tests {
                         let mut chunk = vec![other; len];
                         chunk[at] = b;
                         for before in [None, Some(other), Some(b)] {
-                            let t = Views::chunk(&chunk, before);
+                            // The chunk as the second block of a text whose first block
+                            // ends with `before` (or as the whole text): whole blocks and
+                            // the tail are filled apart.
+                            let mut text = before.map_or(Vec::new(), |c| vec![c; 64]);
+                            text.extend_from_slice(&chunk);
+                            let views = Views::new(&text);
+                            assert_eq!(views.0.len(), text.len().div_ceil(64));
+                            let t = views.0[usize::from(before.is_some())];
                             for (i, &c) in chunk.iter().enumerate() {
                                 let bit = |k: usize| (t[k] >> i) & 1 == 1;
                                 let expected = classes(c);
