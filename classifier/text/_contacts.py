@@ -647,7 +647,8 @@ def _analyse(text: str) -> _Analysis:
     """Compute the skeleton of ``text`` and find its contact data.
 
     The compiled core computes it where it can; it declines (None) texts it cannot analyse
-    exactly as :func:`_analyse_py` (mojibake, lone surrogates), which then runs.
+    exactly as :func:`_analyse_py` (lone surrogates), which then runs; mojibake it repairs
+    with the same ftfy call.
     """
     core = _core.CORE
     if core is not None:

@@ -104,7 +104,7 @@ def normalize_texts(texts: Iterable[str], contacts: bool = False) -> list:
     """``[normalize_text(t) for t in texts]`` (with ``contacts``: ``[normalize_and_extract(t)
     ...]``), by the compiled core for the whole batch where it is installed: it analyses and
     folds each text in one call, with no Python objects in between. The texts it declines
-    (mojibake, lone surrogates) take the Python path."""
+    (lone surrogates) take the Python path."""
     texts = texts if isinstance(texts, list) else list(texts)
     one = normalize_and_extract if contacts else normalize_text
     if _core.CORE is None:

@@ -86,6 +86,16 @@ const DOT_WORD: u64 = 1 << 25;
 
 /// Letters in the longest trigger word.
 const MAX_TRIGGER_LEN: usize = 9;
+/// Bit `c - b'a'`: some trigger word starts with the letter `c`.
+const TRIGGER_FIRSTS: u32 = {
+    let mut bits = 0;
+    let mut k = 0;
+    while k < TRIGGER_WORDS.len() {
+        bits |= 1 << (TRIGGER_WORDS[k][0] - b'a');
+        k += 1;
+    }
+    bits
+};
 const _: () = {
     let mut k = 0;
     while k < TRIGGER_WORDS.len() {
@@ -171,8 +181,9 @@ fn trigger_words(sb: &[u8]) -> u64 {
                 // The word goes on in the next chunk (ten letters are enough to tell).
                 len += (!bits.get(w + 1).copied().unwrap_or(0)).trailing_zeros() as usize;
             }
-            if len > MAX_TRIGGER_LEN {
-                continue; // no trigger word is that long
+            let first = sb[w * 64 + s].wrapping_sub(b'a');
+            if len > MAX_TRIGGER_LEN || TRIGGER_FIRSTS >> first & 1 == 0 {
+                continue; // no trigger word is that long, or starts with that letter
             }
             let key = word_key(sb, w * 64 + s, len);
             let (slot_key, bit) = table.slots[table.slot(key)];
@@ -920,13 +931,14 @@ impl Found {
 #[derive(Debug)]
 pub(crate) struct Decline;
 
-/// `_analyse(text)`, or None where the Python reference must run (mojibake, a failed call
-/// back into Python).
+/// `_analyse(text)`, or None where the Python reference must run (a failed call back into
+/// Python, mojibake that one repair after another does not settle).
 ///
 /// Python is called back (hence `py`) for what stays data-heavy there: folding a run of
-/// non-ASCII characters missing from the cache (`_fold._fold_run`) and numbers outside North
-/// America (`_contacts._international_phones`, which uses `phonenumbers`). Everything else
-/// runs in Rust.
+/// non-ASCII characters missing from the cache (`_fold._fold_run`), repairing mojibake
+/// (`_fold._fix_encoding`, ftfy) and numbers outside North America
+/// (`_contacts._international_phones`, which uses `phonenumbers`). Everything else runs in
+/// Rust.
 pub fn analyse<'a>(py: Python<'_>, text: &'a str) -> Option<Analysis<'a>> {
     let skel = fold::skeleton(py, text)?;
     let sb = skel.skeleton.as_slice();
@@ -1024,7 +1036,7 @@ pub fn analyse<'a>(py: Python<'_>, text: &'a str) -> Option<Analysis<'a>> {
 static WORD_OBJECTS: pyo3::sync::GILOnceCell<Vec<Py<PyBytes>>> = pyo3::sync::GILOnceCell::new();
 
 /// `classifier_core.analyse(text)`: the five fields of `_Analysis` as a tuple, or None to
-/// decline (a `str` with lone surrogates, mojibake, or a failed call back into Python).
+/// decline (a `str` with lone surrogates, or a failed call back into Python).
 #[pyfunction]
 #[pyo3(name = "analyse")]
 fn py_analyse<'py>(py: Python<'py>, text: &Bound<'py, PyAny>) -> PyResult<PyObject> {

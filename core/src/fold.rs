@@ -28,6 +28,10 @@ thread_local! {
 }
 
 static FOLD_RUN: GILOnceCell<PyObject> = GILOnceCell::new();
+/// Python's `_fix_encoding` (ftfy's repair of mojibake), looked up once.
+static FIX_ENCODING: GILOnceCell<PyObject> = GILOnceCell::new();
+/// Repairs of one text followed (each gives a new text to analyse): past them, decline.
+const MAX_REPAIRS: usize = 4;
 
 /// The skeleton of one text: see `_skeleton` in Python.
 pub struct Skeleton<'a> {
@@ -163,10 +167,49 @@ fn plain_text(text: &str) -> Option<String> {
     String::from_utf8(out).ok()
 }
 
-/// `_skeleton(text)`, or None where Python would repair mojibake (or a fold fails).
+/// `_skeleton(text)`, or None where a call into Python fails.
 ///
-/// Needs the GIL only on a cache miss, to call `_fold_run`.
+/// Needs the GIL only on a cache miss, to call `_fold_run`, and for text with mojibake, which
+/// Python's `_fix_encoding` (ftfy) repairs: the skeleton is then that of the repaired text,
+/// as in Python.
 pub fn skeleton<'a>(py: Python<'_>, text: &'a str) -> Option<Skeleton<'a>> {
+    skeleton_within(py, text, MAX_REPAIRS)
+}
+
+/// `text` repaired by Python's `_fix_encoding`.
+fn fix_encoding(py: Python<'_>, text: &str) -> Option<String> {
+    let func = FIX_ENCODING
+        .get_or_try_init(py, || -> PyResult<PyObject> {
+            Ok(py
+                .import("classifier.text._fold")?
+                .getattr("_fix_encoding")?
+                .unbind())
+        })
+        .ok()?;
+    func.call1(py, (text,)).ok()?.extract(py).ok()
+}
+
+/// The skeleton of `text` repaired, if the repair changes it (`Err` then gives it); `Ok` if it
+/// does not, and the text is analysed as it is.
+fn repaired<'a>(py: Python<'_>, text: &str, repairs: usize) -> Result<(), Option<Skeleton<'a>>> {
+    let Some(fixed) = fix_encoding(py, text) else {
+        return Err(None);
+    };
+    if fixed == text {
+        return Ok(());
+    }
+    let Some(repairs) = repairs.checked_sub(1) else {
+        return Err(None); // (ftfy settles in one or two)
+    };
+    Err(skeleton_within(py, &fixed, repairs).map(|inner| Skeleton {
+        text: Cow::Owned(inner.text.into_owned()),
+        skeleton: inner.skeleton,
+        runs: inner.runs,
+    }))
+}
+
+/// [`skeleton`], with at most `repairs` more repairs of mojibake.
+fn skeleton_within<'a>(py: Python<'_>, text: &'a str, repairs: usize) -> Option<Skeleton<'a>> {
     if text.is_ascii() {
         return Some(Skeleton {
             text: Cow::Borrowed(text),
@@ -189,9 +232,14 @@ pub fn skeleton<'a>(py: Python<'_>, text: &'a str) -> Option<Skeleton<'a>> {
             runs: Vec::new(),
         });
     }
-    // The mojibake of a no-break space ("Â\xa0"), looked for in the text as written.
+    // The mojibake of a no-break space ("Â\xa0"), looked for in the text as written. A text
+    // the repair leaves as it is is analysed as it is (and not repaired again).
+    let mut repair_tried = false;
     if has_nbsp && has_pair(text, |a, b| is_mojibake_lead(a) && b == '\u{a0}') {
-        return None;
+        if let Err(skeleton) = repaired(py, text, repairs) {
+            return skeleton;
+        }
+        repair_tried = true;
     }
     let s = plain.as_ref();
     let bytes = s.as_bytes();
@@ -222,12 +270,17 @@ pub fn skeleton<'a>(py: Python<'_>, text: &'a str) -> Option<Skeleton<'a>> {
         }
         let run = s.get(i..j)?;
         // A lead character "Â".."ô" is encoded 0xC3 0x82..0xB4: most runs have no 0xC3.
-        if memchr::memchr(0xC3, run.as_bytes()).is_some()
+        if !repair_tried
+            && memchr::memchr(0xC3, run.as_bytes()).is_some()
             && has_pair(run, |a, b| {
                 is_mojibake_lead(a) && is_mojibake_continuation(b)
             })
         {
-            return None;
+            // Python repairs the text as written (before no-break spaces are replaced).
+            if let Err(skeleton) = repaired(py, text, repairs) {
+                return skeleton;
+            }
+            repair_tried = true;
         }
         let folded = fold_run(py, run, n_chars, &mut skel)?;
         runs.push((cp, cp + n_chars, folded));

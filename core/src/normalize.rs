@@ -12,7 +12,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
 }
 
 /// Normalised text and, if asked, the sorted unique contact keys of one text; `None` where the
-/// Python path must run (a `str` with lone surrogates, mojibake, a failed call back).
+/// Python path must run (a `str` with lone surrogates, a failed call back).
 fn one(
     py: Python<'_>,
     text: &Bound<'_, PyAny>,

@@ -14,16 +14,17 @@ def test_batch_equals_the_python_normaliser_on_the_corpus(core, corpus, python_p
         expected_contacts = [normalize_and_extract(t) for t in corpus]
     assert normalize_texts(corpus) == expected
     assert normalize_texts(corpus, contacts=True) == expected_contacts
-    # Most texts are done in Rust: only mojibake and lone surrogates are declined.
+    # Texts are done in Rust (mojibake too, repaired by ftfy): only lone surrogates are
+    # declined, and ChainBreaker has none.
     done, declined = core.normalize_texts(corpus)
     assert [i for i, d in enumerate(done) if d is None] == declined
-    assert len(declined) < len(corpus) * 0.15
+    assert len(declined) < len(corpus) * 0.01
 
 
 def test_declined_and_odd_items_take_the_python_path(core):
     texts = ["caf\xc3\xa9 new in town", "lone \ud800 surrogate 587-555-0143", "", "ok"]
     done, declined = core.normalize_texts(texts)
-    assert declined == [0, 1] and done[:2] == [None, None]
+    assert declined == [1] and done[1] is None  # the lone surrogate; the mojibake is repaired
     assert normalize_texts(texts) == [normalize_text(t) for t in texts]
     assert normalize_texts(iter(["A b"])) == ["a b"]
 
