@@ -568,12 +568,45 @@ impl NgramCounter {
 
     /// Tallies the vocabulary n-grams of the tokens in `scratch`.
     fn tally_tokens(&self, scratch: &mut Scratch, tally: &mut Tally) {
-        match &self.phrases {
-            Phrases::Narrow(table) => self.ngram_columns(table, scratch),
-            Phrases::Wide(table) => self.ngram_columns(table, scratch),
+        match (&self.phrases, self.hi) {
+            (Phrases::Narrow(table), 1 | 2) => self.tally_pairs(table, &scratch.tokens, tally),
+            (Phrases::Wide(table), 1 | 2) => self.tally_pairs(table, &scratch.tokens, tally),
+            (Phrases::Narrow(table), _) => self.ngram_columns(table, scratch),
+            (Phrases::Wide(table), _) => self.ngram_columns(table, scratch),
         }
-        for &column in &scratch.columns {
-            tally.add(column as usize);
+        if self.hi > 2 {
+            for &column in &scratch.columns {
+                tally.add(column as usize);
+            }
+        }
+    }
+
+    /// `ngram_columns` and the tally for n-grams of one or two words (the default blocks):
+    /// each word, then each pair of neighbours, straight to the tally (the order of the
+    /// columns makes no difference to it).
+    fn tally_pairs<K: Key>(&self, table: &PhraseTable<K>, tokens: &[Entry], tally: &mut Tally) {
+        if self.lo <= 1 {
+            for token in tokens.iter().filter(|t| t.column >= 0) {
+                tally.add(token.column as usize);
+            }
+        }
+        if self.hi < 2 {
+            return;
+        }
+        for pair in tokens.windows(2) {
+            let (phrase, word) = (pair[0], pair[1]);
+            if phrase.id < 0 || word.id < 0 {
+                continue;
+            }
+            let key = i64::from(phrase.id)
+                .wrapping_mul(self.n_words)
+                .wrapping_add(i64::from(word.id));
+            if let Some(at) = table.find(key as u64) {
+                let column = table.slots[at].1;
+                if column >= 0 {
+                    tally.add(column as usize);
+                }
+            }
         }
     }
 
