@@ -111,14 +111,9 @@ fn fold_run(py: Python<'_>, run: &str, n_chars: usize, skel: &mut Vec<u8>) -> Op
         return hit;
     }
     let func = FOLD_RUN
-        .get_or_try_init(py, || -> PyResult<PyObject> {
-            Ok(py
-                .import("classifier.text._fold")?
-                .getattr("_fold_run")?
-                .unbind())
-        })
+        .import(py, "classifier.text._fold", "_fold_run")
         .ok()?;
-    let (run_skel, folded): (String, String) = func.call1(py, (run,)).ok()?.extract(py).ok()?;
+    let (run_skel, folded): (String, String) = func.call1((run,)).ok()?.extract().ok()?;
     if !run_skel.is_ascii() || run_skel.len() != n_chars {
         return None;
     }
@@ -179,14 +174,9 @@ pub fn skeleton<'a>(py: Python<'_>, text: &'a str) -> Option<Skeleton<'a>> {
 /// `text` repaired by Python's `_fix_encoding`.
 fn fix_encoding(py: Python<'_>, text: &str) -> Option<String> {
     let func = FIX_ENCODING
-        .get_or_try_init(py, || -> PyResult<PyObject> {
-            Ok(py
-                .import("classifier.text._fold")?
-                .getattr("_fix_encoding")?
-                .unbind())
-        })
+        .import(py, "classifier.text._fold", "_fix_encoding")
         .ok()?;
-    func.call1(py, (text,)).ok()?.extract(py).ok()
+    func.call1((text,)).ok()?.extract().ok()
 }
 
 /// The skeleton of `text` repaired, if the repair changes it (`Err` then gives it); `Ok` if it

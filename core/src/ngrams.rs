@@ -407,6 +407,21 @@ struct Counts<T> {
     indptr: Vec<i64>,
 }
 
+impl<T> Counts<T> {
+    /// Empty rows with room for the counts of `texts`: an entry per 4 bytes of text (ads have
+    /// one per 4.5), so that nothing is copied as they grow.
+    fn for_texts(texts: &[Option<&[u8]>]) -> Self {
+        let room = texts.iter().flatten().map(|t| t.len() / 4 + 1).sum();
+        let mut indptr = Vec::with_capacity(texts.len() + 1);
+        indptr.push(0);
+        Counts {
+            data: Vec::with_capacity(room),
+            indices: Vec::with_capacity(room),
+            indptr,
+        }
+    }
+}
+
 /// A data type of the counts: float32 or float64, as the block's.
 trait Count: Copy + Send + numpy::Element {
     /// A count below 2^24, exact in either type.
@@ -534,14 +549,7 @@ impl NgramCounter {
     /// CSR counts of the documents (`None`: declined, an empty row here), and the
     /// documents declined on the way.
     fn count_all<T: Count>(&self, texts: &[Option<&[u8]>]) -> (Counts<T>, Vec<usize>) {
-        // Room for an entry per 4 bytes of text (ads have one per 4.5): no copy as it grows.
-        let room = texts.iter().flatten().map(|t| t.len() / 4 + 1).sum();
-        let mut out = Counts {
-            data: Vec::with_capacity(room),
-            indices: Vec::with_capacity(room),
-            indptr: Vec::with_capacity(texts.len() + 1),
-        };
-        out.indptr.push(0);
+        let mut out = Counts::for_texts(texts);
         let mut scratch = Scratch::default();
         let mut tally = Tally::new(self.n_terms);
         let mut declined = Vec::new();
@@ -876,13 +884,7 @@ impl NgramPair {
         weights: &[f64],
     ) -> ((Counts<T>, Vec<usize>), (Vec<f64>, Vec<usize>)) {
         let (first, second) = (self.counts.get(), self.sums.get());
-        let room = texts.iter().flatten().map(|t| t.len() / 4 + 1).sum();
-        let mut out = Counts {
-            data: Vec::with_capacity(room),
-            indices: Vec::with_capacity(room),
-            indptr: Vec::with_capacity(texts.len() + 1),
-        };
-        out.indptr.push(0);
+        let mut out = Counts::for_texts(texts);
         let mut sums = Vec::with_capacity(texts.len());
         let (mut declined, mut declined_sums) = (Vec::new(), Vec::new());
         let (mut a, mut b) = (Scratch::default(), Scratch::default());

@@ -235,15 +235,8 @@ fn fold_edits<'a>(
 static PY_FOLD: GILOnceCell<Py<PyAny>> = GILOnceCell::new();
 
 pub fn py_fold(py: Python<'_>, s: &str) -> Option<String> {
-    let f = PY_FOLD
-        .get_or_try_init(py, || -> PyResult<Py<PyAny>> {
-            Ok(py
-                .import("classifier.text._fold")?
-                .getattr("_fold")?
-                .unbind())
-        })
-        .ok()?;
-    f.call1(py, (s,)).ok()?.extract(py).ok()
+    let f = PY_FOLD.import(py, "classifier.text._fold", "_fold").ok()?;
+    f.call1((s,)).ok()?.extract().ok()
 }
 
 /// `(start, end, text)` from the first three items of a tuple; `None` if they are not that.

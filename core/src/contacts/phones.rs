@@ -777,12 +777,7 @@ fn call_international(
     sb: &[u8],
     text: &TextView<'_>,
 ) -> PyResult<Result<Vec<PhoneSpan>, Decline>> {
-    let func = INTERNATIONAL.get_or_try_init(py, || -> PyResult<PyObject> {
-        Ok(py
-            .import("classifier.text._contacts")?
-            .getattr("_international_phones")?
-            .unbind())
-    })?;
+    let func = INTERNATIONAL.import(py, "classifier.text._contacts", "_international_phones")?;
     let py_groups = PyList::empty(py);
     for group in groups {
         let items = PyList::empty(py);
@@ -801,15 +796,12 @@ fn call_international(
         }
         py_groups.append(items)?;
     }
-    let result = func.call1(
-        py,
-        (
-            py_groups,
-            PyBytes::new(py, sb),
-            PyString::new(py, text.as_str()),
-        ),
-    )?;
-    let spans: Vec<(usize, usize, String, Option<String>)> = result.extract(py)?;
+    let result = func.call1((
+        py_groups,
+        PyBytes::new(py, sb),
+        PyString::new(py, text.as_str()),
+    ))?;
+    let spans: Vec<(usize, usize, String, Option<String>)> = result.extract()?;
     let mut out = Vec::with_capacity(spans.len());
     for (start, end, token, key) in spans {
         let token = match token.as_str() {
